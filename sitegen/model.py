@@ -1,0 +1,121 @@
+"""The model objects passed between the build stages.
+
+Every stage is a function of (inputs, config) that returns new objects of the
+types below; none of them is mutated once made.  The field names of
+:class:`Sentence`, :class:`Entity` and :class:`Analysis` are part of the public
+``sitegen analyze --json`` interface (see ``docs/analysis-json.md``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Block:
+    """A structural piece of an article's cleaned text.
+
+    ``kind`` is ``"heading"`` or ``"paragraph"``; ``start``/``end`` are
+    character offsets into :attr:`Article.text`.  Headings are kept for the
+    page's outline and are never split into sentences.
+    """
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Publication facts of one article (front matter, else inferred)."""
+
+    title: str | None = None
+    dek: str | None = None
+    date: dt.date | None = None
+    source: str | None = None
+    url: str | None = None
+    author: str | None = None
+    summary: tuple[str, ...] | None = None  # an editor's override
+    tags: tuple[str, ...] = ()
+    slug: str | None = None
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A warning or error about one input, with its location."""
+
+    path: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Article:
+    """An ingested article: metadata and cleaned text, before any NLP."""
+
+    path: str  # as given, relative to the project where possible
+    slug: str
+    meta: Meta
+    text: str  # cleaned body: blocks joined by blank lines
+    blocks: tuple[Block, ...]
+    removed: tuple[str, ...] = ()  # noise lines dropped by cleaning, for --verbose
+    inferred: tuple[str, ...] = ()  # names of meta fields inferred from the text
+    warnings: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a paragraph block.
+
+    ``id`` is stable for a given text (``s`` + 1-based index) and is the
+    anchor of the sentence on the article page.  ``terms`` are the lower-cased
+    lemmas of its content words, used by the summarisers.
+    """
+
+    id: str
+    index: int
+    text: str
+    start: int
+    end: int
+    paragraph: int  # index into the article's paragraph blocks (0-based)
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named-entity mention found by the NLP pipeline."""
+
+    text: str
+    label: str
+    start: int
+    end: int
+    sentence: str  # id of the sentence it is in
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The result of the analysis stage for one article.
+
+    A pure function of the article, the config and the NLP model version.
+    """
+
+    article: Article
+    sentences: tuple[Sentence, ...]
+    entities: tuple[Entity, ...]
+    summary: tuple[str, ...]  # sentence ids, in document order
+    summary_method: str = ""
+    keyphrases: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(s.text.split()) for s in self.sentences)
