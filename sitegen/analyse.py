@@ -1,0 +1,84 @@
+"""The analysis stage: one article in, its :class:`~sitegen.model.Analysis` out.
+
+A pure function of the article, the analysis settings of the config and the
+NLP pipeline (name and version), so that it can be cached by content hash and
+run in parallel.  Nothing here reads the rest of the corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import nlp
+from .clean import normalise
+from .keyphrases import keyphrases
+from .model import Analysis, Article, Sentence
+from .summarise import METHOD, summarise
+
+
+def editor_summary_ids(editor: tuple[str, ...], sentences: tuple[Sentence, ...]) -> tuple[str, ...]:
+    """Ids of the article sentences an editor's summary quotes verbatim."""
+    by_text = {normalise(s.text): s.id for s in sentences}
+    return tuple(by_text[n] for n in (normalise(t) for t in editor) if n in by_text)
+
+
+def analyse(article: Article, settings: Mapping[str, Any]) -> Analysis:
+    """Sentences, entities, summary and key phrases of one article.
+
+    ``settings`` is :attr:`sitegen.config.Config.analysis_key`: the only
+    options the result depends on.
+    """
+    doc = nlp.parse(article.text, settings["nlp.pipeline"])
+    sentences = nlp.sentences_of(doc, article.blocks)
+    entities = nlp.entities_of(doc, sentences)
+    if article.meta.summary:
+        summary = editor_summary_ids(article.meta.summary, sentences)
+        method = "editor"
+    else:
+        summary = summarise(sentences, settings["summary.sentences"])
+        method = METHOD
+    return Analysis(
+        article=article,
+        sentences=sentences,
+        entities=entities,
+        summary=summary,
+        summary_method=method,
+        keyphrases=keyphrases(doc, sentences, settings["summary.keyphrases"]),
+    )
+
+
+def to_json(analysis: Analysis) -> dict[str, Any]:
+    """The public JSON form of an analysis (``sitegen analyze --json``).
+
+    Documented in ``docs/analysis-json.md``; keys are only ever added.
+    """
+    a = analysis.article
+    m = a.meta
+    return {
+        "path": a.path,
+        "slug": a.slug,
+        "title": m.title,
+        "dek": m.dek,
+        "date": m.date.isoformat() if m.date else None,
+        "source": m.source,
+        "url": m.url,
+        "author": m.author,
+        "tags": list(m.tags),
+        "draft": m.draft,
+        "inferred": list(a.inferred),
+        "blocks": [{"kind": b.kind, "text": b.text, "start": b.start, "end": b.end} for b in a.blocks],
+        "sentences": [
+            {"id": s.id, "text": s.text, "start": s.start, "end": s.end, "paragraph": s.paragraph}
+            for s in analysis.sentences
+        ],
+        "entities": [
+            {"text": e.text, "label": e.label, "start": e.start, "end": e.end, "sentence": e.sentence}
+            for e in analysis.entities
+        ],
+        "summary": list(analysis.summary),
+        "summary_method": analysis.summary_method,
+        "editor_summary": list(m.summary) if m.summary else None,
+        "keyphrases": list(analysis.keyphrases),
+        "warnings": [str(w) for w in a.warnings],
+    }

@@ -1,0 +1,159 @@
+"""The command line: a thin layer over the library (the only module importing click).
+
+Exit codes (also in ``docs/cli.md``):
+
+* 0 — success;
+* 1 — the build failed: content errors (or warnings under ``--strict``);
+* 2 — bad usage or an invalid configuration;
+* 3 — the NLP pipeline could not be loaded;
+* 130 — interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_BUILD, EXIT_USAGE, EXIT_PIPELINE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr, force=True)
+
+
+def _load_config(config_file: str | None, overrides: dict) -> "Config":  # noqa: F821
+    from .config import ConfigError, load_config
+
+    try:
+        config = load_config(config_file, overrides)
+    except ConfigError as exc:
+        for error in exc.errors:
+            click.echo(f"error: {exc.path}: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    for warning in config.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return config
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sitegen")
+def main() -> None:
+    """sitegen: turn a folder of news articles into a static briefing site.
+
+    Put articles (.txt, .md or .html, optional YAML front matter) in content/,
+    run 'sitegen build', and publish the build/ folder.
+    """
+
+
+config_option = click.option("--config", "-c", "config_file", type=click.Path(dir_okay=False),
+                             help="Config file (default: sitegen.yaml in the current folder).")
+
+
+@main.command()
+@config_option
+@click.option("--output", "-o", type=click.Path(file_okay=False), default=None,
+              help="Output folder (overrides output_dir).")
+@click.option("--drafts/--no-drafts", default=None, help="Include articles marked draft: true.")
+@click.option("--strict/--no-strict", default=None, help="Fail on warnings (missing date, source, …).")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+@click.option("--verbose", "-v", count=True, help="Say more (-v: each step and the noise removed; -vv: debug).")
+def build(config_file: str | None, output: str | None, drafts: bool | None, strict: bool | None,
+          quiet: bool, verbose: int) -> None:
+    """Build the site into the output folder (default build/)."""
+    _setup_logging(verbose, quiet)
+    from .build import BuildError, build as run_build
+    from .nlp import PipelineError
+
+    config = _load_config(config_file, {})
+    try:
+        result = run_build(config, output=Path(output) if output else None, drafts=drafts, strict=strict)
+    except BuildError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"build failed with {len(exc.problems)} error(s); the previous output was left as it was",
+                   err=True)
+        sys.exit(EXIT_BUILD)
+    except PipelineError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_PIPELINE)
+    except KeyboardInterrupt:
+        click.echo("interrupted; the previous output was left as it was", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if verbose:
+        for a in result.analyses:
+            for line in a.article.removed:
+                click.echo(f"{a.article.path}: removed {line}", err=True)
+    if not quiet:
+        click.echo(f"built {result.articles} articles into {result.pages} pages ({result.files} files) "
+                   f"in {result.output} in {result.seconds:.1f} s"
+                   + (f", {len(result.warnings)} warning(s)" if result.warnings else ""))
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the analyses as a JSON list (the public format).")
+@click.option("--pipeline", default=None, help="spaCy pipeline to use (overrides nlp.pipeline).")
+def analyze(files: tuple[str, ...], config_file: str | None, as_json: bool, pipeline: str | None) -> None:
+    """Print the analysis the site is built from, for each FILE.
+
+    With --json the output is a JSON list with one object per file:
+    path, slug, title, dek, date, source, url, sentences, entities, summary, …
+    (see docs/analysis-json.md).
+    """
+    _setup_logging(0, True)
+    from .analyse import analyse, to_json
+    from .ingest import IngestError, read_article
+    from .nlp import PipelineError
+
+    config = _load_config(config_file, {"nlp.pipeline": pipeline})
+    results = []
+    failed = False
+    for name in files:
+        try:
+            article = read_article(Path(name), display_path=name)
+            results.append(to_json(analyse(article, config.analysis_key)))
+        except IngestError as exc:
+            failed = True
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+        except PipelineError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_PIPELINE)
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            click.echo(f"{r['path']}: {r['title'] or '(untitled)'} — {r['source'] or 'source not named'}, "
+                       f"{r['date'] or 'undated'}; {len(r['sentences'])} sentences, {len(r['entities'])} entities")
+            by_id = {s["id"]: s["text"] for s in r["sentences"]}
+            for sid in r["summary"]:
+                click.echo(f"  [{sid}] {by_id[sid]}")
+    sys.exit(EXIT_BUILD if failed else EXIT_OK)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+def new(directory: str) -> None:
+    """Create a new briefing project in DIRECTORY."""
+    from .scaffold import ScaffoldError, create_project
+
+    try:
+        created = create_project(Path(directory))
+    except ScaffoldError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    for path in created:
+        click.echo(f"created {path}")
+    click.echo(f"next: cd {directory} && sitegen build")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,154 @@
+"""Rendering: the assembled site model to HTML pages with Jinja2.
+
+Theme lookup as in Pelican and MkDocs: a project's ``templates/`` first, then
+the built-in theme shipped in the package; ``{% extends "!default/base.html" %}``
+reaches the built-in file of the same name.  Autoescape is on and undefined
+variables are errors (``StrictUndefined``): article text comes from the web.
+Every link is relative (``root`` is the path from a page back to the site's
+top), so the site works from ``file://`` and under any sub-path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import posixpath
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .model import Analysis, Sentence
+
+THEME = Path(__file__).parent / "theme"
+
+
+def environment(project_templates: Path | None) -> jinja2.Environment:
+    """The Jinja2 environment with the theme lookup chain."""
+    builtin = jinja2.FileSystemLoader(str(THEME / "templates"))
+    loaders: list[jinja2.BaseLoader] = []
+    if project_templates is not None and project_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(str(project_templates)))
+    loaders.append(jinja2.PrefixLoader({"!default": builtin}, delimiter="/"))
+    loaders.append(builtin)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["date"] = format_date
+    env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    return env
+
+
+def format_date(value: dt.date | None, empty: str = "undated") -> str:
+    """'26 March 2024', or ``empty`` for a missing date."""
+    if value is None:
+        return empty
+    return f"{value.day} {value:%B %Y}"
+
+
+def relative_root(page_path: str) -> str:
+    """The relative path from ``page_path`` back to the site's top folder."""
+    depth = page_path.count("/")
+    return "../" * depth if depth else ""
+
+
+def reading_minutes(words: int, words_per_minute: int) -> int:
+    return max(1, math.ceil(words / max(1, words_per_minute)))
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of text in a paragraph: a sentence (with id) or the gap between."""
+
+    text: str
+    sentence: Sentence | None = None
+    in_summary: bool = False
+
+
+@dataclass(frozen=True)
+class RenderedBlock:
+    kind: str
+    id: str
+    text: str
+    pieces: tuple[Piece, ...] = ()
+
+
+def body_blocks(analysis: Analysis) -> list[RenderedBlock]:
+    """The article's blocks, paragraphs split into sentence pieces."""
+    text = analysis.article.text
+    summary = set(analysis.summary)
+    by_block: dict[int, list[Sentence]] = {}
+    for s in analysis.sentences:
+        by_block.setdefault(s.paragraph, []).append(s)
+    out: list[RenderedBlock] = []
+    p = h = 0
+    for block in analysis.article.blocks:
+        if block.kind == "heading":
+            h += 1
+            out.append(RenderedBlock("heading", f"h{h}", block.text))
+            continue
+        pieces: list[Piece] = []
+        pos = block.start
+        for s in by_block.get(p, []):
+            if s.start > pos:
+                pieces.append(Piece(text[pos:s.start]))
+            pieces.append(Piece(s.text, s, s.id in summary))
+            pos = s.end
+        if pos < block.end:
+            pieces.append(Piece(text[pos:block.end]))
+        p += 1
+        out.append(RenderedBlock("paragraph", f"p{p}", block.text, tuple(pieces)))
+    return out
+
+
+class Renderer:
+    """Renders pages; one instance per build."""
+
+    def __init__(self, env: jinja2.Environment, site: Mapping[str, Any]):
+        self.env = env
+        self.site = site
+
+    def page(self, template: str, path: str, **context: Any) -> bytes:
+        """Render ``template`` as the page at ``path`` (relative to the site)."""
+        root = relative_root(path)
+
+        def url(target: str) -> str:
+            # Links between pages are relative to this page's folder.
+            rel = posixpath.relpath(target, posixpath.dirname(path) or ".")
+            return rel
+
+        html = self.env.get_template(template).render(
+            site=self.site, page_path=path, root=root, url=url, **context
+        )
+        return html.encode("utf-8")
+
+
+def article_context(analysis: Analysis, words_per_minute: int) -> dict[str, Any]:
+    """What the article template needs, beyond the site-wide context."""
+    by_id = {s.id: s for s in analysis.sentences}
+    return {
+        "article": analysis.article,
+        "meta": analysis.article.meta,
+        "analysis": analysis,
+        "blocks": body_blocks(analysis),
+        "summary_sentences": [by_id[i] for i in analysis.summary if i in by_id],
+        "reading_minutes": reading_minutes(analysis.word_count, words_per_minute),
+    }
+
+
+def display_title(analysis: Analysis, limit: int = 12) -> str:
+    """The headline, or the article's opening words when it has none."""
+    if analysis.article.meta.title:
+        return analysis.article.meta.title
+    first: Sequence[Sentence] = analysis.sentences[:1]
+    if not first:
+        return analysis.article.slug
+    ws = first[0].text.split()
+    return " ".join(ws[:limit]).rstrip(",;:") + ("…" if len(ws) > limit else "")
