@@ -1,0 +1,285 @@
+"""Tests of the summarisers, key phrases and the briefing overview.
+
+Most documents are synthetic, built from plain strings, so the right answer
+is obvious (sumy's "wa s s s wa" style); ``terms`` are made by a tiny stand-in
+for spaCy (lower-cased words minus a few stop words).  The key-phrase tests
+parse with the real pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pytest
+
+from sitegen import lead, summarise
+from sitegen.model import Sentence
+from sitegen.summarise import Params, Traits, assess, quote_balance, resolve_count, select
+
+STOP = frozenset("a an the and but of to in on for is are was were he she it they this that at by".split())
+
+
+def doc(*texts: str, paragraphs: list[int] | None = None) -> tuple[Sentence, ...]:
+    """Sentence records for ``texts``, as :func:`sitegen.nlp.sentences_of` makes them."""
+    out, offset = [], 0
+    for i, text in enumerate(texts):
+        words = [w.lower() for w in re.findall(r"[A-Za-z0-9]+", text)]
+        out.append(
+            Sentence(
+                id=f"s{i + 1}",
+                index=i + 1,
+                text=text,
+                start=offset,
+                end=offset + len(text),
+                paragraph=paragraphs[i] if paragraphs else 0,
+                terms=tuple(w for w in words if w not in STOP),
+            )
+        )
+        offset += len(text) + 1
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- counts
+
+
+@pytest.mark.parametrize(
+    ("total", "count", "expected"),
+    [(10, 3, 3), (2, 3, 2), (10, 0.3, 3), (10, 0.01, 1), (7, 0.5, 4), (10, 4.0, 4), (0, 3, 0), (5, 0, 0)],
+)
+def test_resolve_count(total: int, count: int | float, expected: int) -> None:
+    assert resolve_count(total, count) == expected
+
+
+@pytest.mark.parametrize("count", [1.5, -1, True, "3"])
+def test_resolve_count_rejects(count: object) -> None:
+    with pytest.raises((TypeError, ValueError)):
+        resolve_count(10, count)  # type: ignore[arg-type]
+
+
+NEWS = doc(
+    "Acme Corp agreed to buy Bolt Industries for two billion dollars on Monday.",
+    "The Acme purchase of Bolt Industries creates the largest maker of rivets in Europe.",
+    "Regulators in Brussels must still approve the Acme deal for Bolt Industries.",
+    "Bolt Industries was founded in Leeds in 1921 by two brothers.",
+    "Shares of Acme rose four percent after the Bolt deal was announced.",
+    "Analysts said rivet prices could climb as a result of the purchase.",
+    "The weather in Leeds was mild on Monday afternoon.",
+    "Acme will keep the Bolt Industries brand and its factory in Leeds.",
+    "Neither company would comment on job cuts at the Leeds factory.",
+    "Trading in both stocks was heavy for the rest of the week.",
+)
+
+
+@pytest.mark.parametrize("module", [summarise, lead])
+def test_ratio_and_document_order(module) -> None:
+    ids = module.summarise(NEWS, 0.3)
+    assert len(ids) == 3
+    assert list(ids) == sorted(ids, key=lambda i: int(i[1:]))
+    assert len(module.summarise(NEWS, 0.5)) == 5
+    assert module.summarise(NEWS, 0) == ()
+    assert module.summarise((), 3) == ()
+
+
+def test_lead_is_the_first_sentences() -> None:
+    assert lead.summarise(NEWS, 3) == ("s1", "s2", "s3")
+
+
+def test_method_is_named() -> None:
+    assert "PacSum" in summarise.METHOD and lead.METHOD
+
+
+# --------------------------------------------------------------------------- ranking
+
+
+def test_wa_s_s_s_wa_central_sentence_beats_an_isolated_lead() -> None:
+    # "wa" sentences share words; "s" sentences share nothing.  The first
+    # sentence is isolated, so centrality must overcome its position prior.
+    sentences = doc(
+        "Yesterday quiet snow fell softly everywhere.",
+        "Whale songs echo across the ocean floor.",
+        "Violins tune carefully backstage before concerts.",
+        "Whale songs travel across the ocean for miles.",
+        "Marathon runners stretch beside cold rivers.",
+        "Whale songs across the ocean reveal migration.",
+    )
+    assert summarise.summarise(sentences, 1) == ("s2",)
+    # PacSum's direction: the first whale sentence is developed by the later
+    # ones, the last only echoes them
+    scores = summarise.centrality(summarise.rank(sentences)[1])
+    assert scores.argmax() == 1 and scores[5] == 0 and scores[0] == 0
+
+
+def test_position_breaks_ties() -> None:
+    sentences = doc(
+        "The river flooded the old town on Sunday.",
+        "Volunteers carried sandbags through the night.",
+        "The river flooded the old town on Sunday.",
+    )
+    assert summarise.summarise(sentences, 1) == ("s1",)
+
+
+def test_news_summary_keeps_the_lead_and_leaves_out_the_aside() -> None:
+    ids = summarise.summarise(NEWS, 3)
+    assert ids[0] == "s1"
+    assert "s7" not in ids  # the weather aside shares nothing with the story
+
+
+# --------------------------------------------------------------------------- redundancy
+
+
+def test_near_duplicate_is_not_picked_twice() -> None:
+    sentences = doc(
+        "Fire destroyed the Grand Hotel in Brighton on Tuesday night.",
+        "Fire destroyed the Grand Hotel in Brighton on Tuesday evening.",
+        "Firefighters rescued twelve guests from the upper floors.",
+        "The hotel had opened in 1864 and hosted several prime ministers.",
+    )
+    for params in (Params(), Params(position=1.0), Params(position=0.0)):
+        ids = summarise.summarise(sentences, 3, params)
+        assert not {"s1", "s2"} <= set(ids)
+        assert len(ids) == 3
+    # the rule is what keeps the repeat out: without it lead order picks both
+    loose = Params(position=1.0, duplicate=1.01, mmr=1.0)
+    assert summarise.summarise(sentences, 3, loose) == ("s1", "s2", "s3")
+
+
+def test_identical_repeated_lines_stay_distinct_sentences() -> None:
+    sentences = doc("Storm warning issued for the coast.", "Storm warning issued for the coast.")
+    assert summarise.summarise(sentences, 2) == ("s1",)
+
+
+# --------------------------------------------------------------------------- readability
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He said the talks had failed.", True),
+        ("But the deal still needs approval.", True),
+        ("However, officials disagreed.", True),
+        ("'They will never win,' she said.", True),
+        ("In addition, prices rose.", True),
+        ("Helen Clark said the talks had failed.", False),
+        ("Butter prices rose sharply in March.", False),
+        ("Theirry Henry scored twice.", False),
+        ("The minister resigned on Friday.", False),
+    ],
+)
+def test_unresolved_opener(text: str, expected: bool) -> None:
+    assert summarise.unresolved_opener(text) is expected
+
+
+def test_opener_avoided_when_an_equally_good_sentence_exists() -> None:
+    sentences = doc(
+        "Scroll down for video",
+        "But the merger of Acme and Bolt still needs approval from regulators.",
+        "Acme agreed to merge with Bolt pending approval from regulators.",
+        "Unrelated gardening tips were published nearby yesterday.",
+    )
+    position_only = Params(position=1.0)
+    assert summarise.summarise(sentences, 1, position_only) == ("s3",)
+    # the penalty is what moved it: without it the earlier sentence wins
+    assert summarise.summarise(sentences, 1, Params(position=1.0, opener_penalty=1.0)) == ("s2",)
+
+
+def test_opener_is_fine_right_after_its_antecedent() -> None:
+    scores = np.array([1.0, 0.9, 0.9])
+    similarity = np.eye(3)
+    traits = [Traits(True, (0,), False), Traits(True, (1,), True), Traits(True, (2,), False)]
+    # s2 opens with "He" but follows s1, which is picked first: no penalty,
+    # and s2 wins the tie with s3 by being listed first
+    assert select(scores, similarity, traits, 2, Params(mmr=1.0)) == [0, 1]
+    # without its antecedent the equally scored s3 is preferred
+    traits[0] = Traits(False, (0,), False, "boilerplate")
+    assert select(scores, similarity, traits, 1, Params(mmr=1.0)) == [2]
+
+
+def test_boilerplate_captions_and_fragments_are_never_picked() -> None:
+    sentences = doc(
+        "Scroll down for video.",
+        "Pictured: the damaged bridge over the river Severn",
+        "Engineers closed the Severn bridge after cracks were found in its main cable.",
+        "Too short.",
+        "Inspectors will examine every cable on the Severn bridge this week.",
+        "Copyright 2024 Example News. All rights reserved.",
+    )
+    traits = assess(sentences)
+    assert [t.usable for t in traits] == [False, False, True, False, True, False]
+    assert summarise.summarise(sentences, 6) == ("s3", "s5")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("'I am here,' he said.", (0, 0)),
+        ("He said: 'I am here.", (1, 0)),
+        ("It is over,' he said.", (0, 1)),
+        ("The players’ boots were muddy.", (0, 0)),
+        ("It’s O'Neill's turn, isn't it?", (0, 0)),
+        ("“Yes,” she said, “we will.”", (0, 0)),
+        ('She said: "We will fight on.', (1, 0)),
+        ('They will fight on."', (0, 1)),
+        ("He called it ‘a disgrace’ and left.", (0, 0)),
+        ("Fans of the ’90s will remember.", (0, 0)),
+    ],
+)
+def test_quote_balance(text: str, expected: tuple[int, int]) -> None:
+    assert quote_balance(text) == expected
+
+
+QUOTED = doc(
+    "The coach praised his young squad after the cup final on Saturday.",
+    "He said: 'We played the cup final with real courage and belief.",
+    "Every player gave everything in the final for this club.'",
+    "The club will parade the cup through the town on Monday.",
+    "Tickets for the cup parade sold out within an hour.",
+)
+
+
+def test_quotation_halves_are_taken_together_or_not_at_all() -> None:
+    traits = assess(QUOTED)
+    assert traits[1].unit == traits[2].unit == (1, 2)
+    for count in range(1, 6):
+        for params in (Params(), Params(position=0.0), Params(opener_penalty=1.0)):
+            ids = set(summarise.summarise(QUOTED, count, params))
+            assert ("s2" in ids) == ("s3" in ids), (count, params, ids)
+    # a unit that fits is taken whole when it is the best material
+    assert {"s2", "s3"} <= set(summarise.summarise(QUOTED, 5))
+
+
+def test_unclosed_and_long_quotations_are_avoided() -> None:
+    sentences = doc(
+        "The mayor opened the new library on Friday morning.",
+        "She said: 'Reading changes lives.",
+        "Libraries are for everyone.",
+        "We built this for the children.",
+        "We will open two more next year.'",
+        "The library cost four million pounds to build.",
+        "It closes a quotation,' someone added.",
+    )
+    traits = assess(sentences)
+    assert traits[1].unit == (1, 2, 3, 4)  # longer than max_quote
+    assert not any(traits[k].usable for k in (1, 2, 3, 4, 6))
+    assert set(summarise.summarise(sentences, 5)) <= {"s1", "s6"}
+
+
+def test_quotation_runs_to_the_end_of_its_paragraph() -> None:
+    # news style: a quotation that continues into the next paragraph is not
+    # closed at the end of the first; the paragraph break ends the unit
+    sentences = doc(
+        "The chairman thanked the staff at the annual meeting.",
+        "'This was our best year.",
+        "We grew in every market.",
+        "'Next year will be harder,' he warned.",
+        paragraphs=[0, 1, 1, 2],
+    )
+    traits = assess(sentences)
+    assert traits[1].unit == (1, 2) and traits[1].usable
+    assert traits[3].unit == (3,) and traits[3].usable
+
+
+def test_falls_back_rather_than_returning_nothing() -> None:
+    sentences = doc("He said: 'The plant will close in June.", "Scroll down for video")
+    assert summarise.summarise(sentences, 1) == ("s1",)
