@@ -318,12 +318,16 @@ def select(
     count: int,
     params: Params = DEFAULT,
     adjacent: Sequence[int | None] | None = None,
+    groups: Sequence[object] | None = None,
+    spread: float = 1.0,
 ) -> list[int]:
     """Greedy MMR over the usable units; positions of the picked sentences.
 
     ``adjacent[i]`` is the position of the sentence that precedes ``i`` in
     its text (``i - 1`` by default); when that sentence is already picked, an
-    opener of ``i`` is resolved and not penalised.
+    opener of ``i`` is resolved and not penalised.  With ``groups`` (e.g. the
+    article of each sentence) a unit's relevance is multiplied by ``spread``
+    once for every sentence already picked from its group.
     """
     n = len(scores)
     if adjacent is None:
@@ -339,6 +343,8 @@ def select(
             head = adjacent[unit[0]]
             if traits[unit[0]].opener and (head is None or head not in chosen):
                 relevance *= params.opener_penalty
+            if groups is not None:
+                relevance *= spread ** sum(groups[k] == groups[unit[0]] for k in chosen)
             redundancy = float(similarity[np.ix_(unit, chosen)].max()) if chosen else 0.0
             if redundancy >= params.duplicate:
                 continue

@@ -283,3 +283,144 @@ def test_quotation_runs_to_the_end_of_its_paragraph() -> None:
 def test_falls_back_rather_than_returning_nothing() -> None:
     sentences = doc("He said: 'The plant will close in June.", "Scroll down for video")
     assert summarise.summarise(sentences, 1) == ("s1",)
+
+
+# --------------------------------------------------------------------------- overview
+
+from sitegen.overview import OverviewInput, overview  # noqa: E402
+
+
+def article(slug: str, date: dt.date | None, *texts: str) -> OverviewInput:
+    sentences = doc(*texts)
+    return OverviewInput(slug, date, sentences, summarise.summarise(sentences, 3))
+
+
+FLOOD_A = article(
+    "flood-a",
+    dt.date(2024, 3, 2),
+    "Floods forced five thousand residents of Carlisle from their homes on Saturday.",
+    "The river Eden burst its banks after three days of heavy rain.",
+    "Emergency shelters opened in schools across the city overnight.",
+    "Forecasters expect more rain in Cumbria this week.",
+)
+FLOOD_B = article(
+    "flood-b",
+    dt.date(2024, 3, 1),
+    "Heavy rain pushed the river Eden over its banks near Carlisle on Friday night.",
+    "Forecasters warned that Cumbria faces more rain this week.",
+    "Farmers moved livestock to higher ground before dawn.",
+    "Insurers estimate the damage could reach forty million pounds.",
+)
+FLOOD_C = article(
+    "flood-c",
+    None,
+    "The government promised emergency funding for flooded towns in Cumbria.",
+    "Ministers will visit Carlisle on Monday to inspect the damage.",
+    "Volunteers delivered food parcels to families in temporary shelters.",
+)
+
+
+def test_overview_size_citations_and_story_order() -> None:
+    picks = overview([FLOOD_A, FLOOD_B, FLOOD_C], 6)
+    assert 5 <= len(picks) <= 6
+    known = {(a.slug, s.id) for a in (FLOOD_A, FLOOD_B, FLOOD_C) for s in a.sentences}
+    assert set(picks) <= known and len(set(picks)) == len(picks)
+    # every source is cited, and the story runs by date: B (1 March), A (2 March), undated C last
+    slugs = [slug for slug, _ in picks]
+    assert set(slugs) == {"flood-a", "flood-b", "flood-c"}
+    rank = {"flood-b": 0, "flood-a": 1, "flood-c": 2}
+    assert [rank[s] for s in slugs] == sorted(rank[s] for s in slugs)
+    for slug in rank:  # within an article, document order
+        ids = [int(i[1:]) for s, i in picks if s == slug]
+        assert ids == sorted(ids)
+
+
+def test_overview_states_a_fact_reported_by_two_sources_once() -> None:
+    texts = {(a.slug, s.id): s.text for a in (FLOOD_A, FLOOD_B, FLOOD_C) for s in a.sentences}
+    for count in (5, 6, 8):
+        picked = [texts[p] for p in overview([FLOOD_A, FLOOD_B, FLOOD_C], count)]
+        # "The river Eden burst its banks" (A) and "pushed the river Eden over its banks" (B)
+        assert sum("Eden" in t for t in picked) <= 1, picked
+        # "Forecasters expect more rain in Cumbria" (A) and "Forecasters warned ... more rain" (B)
+        assert sum("Forecasters" in t for t in picked) <= 1, picked
+
+
+def test_overview_of_identical_wire_copy_keeps_one() -> None:
+    wire = (
+        "The central bank raised interest rates to five percent on Thursday.",
+        "It was the third increase this year.",
+        "Economists had expected the move after inflation rose again.",
+    )
+    a = article("wire-a", dt.date(2024, 5, 2), *wire)
+    b = article("wire-b", dt.date(2024, 5, 2), *wire)
+    picks = overview([a, b], 6)
+    texts = [next(s.text for s in (a if slug == "wire-a" else b).sentences if s.id == i) for slug, i in picks]
+    assert len(texts) == len(set(texts))
+
+
+def test_overview_fills_from_runners_up_and_handles_empty_input() -> None:
+    single = article(
+        "only",
+        dt.date(2024, 1, 1),
+        "The museum reopened after a two year renovation costing ten million pounds.",
+        "Visitors queued around the block before the doors opened at nine.",
+        "A new wing displays Roman coins found in the harbour last spring.",
+        "School groups can book free guided tours from next month.",
+        "The cafe now serves food grown in the museum garden.",
+        "Opening hours are extended until eight on Fridays.",
+    )
+    assert len(overview([single], 5)) == 5
+    assert overview([], 6) == ()
+    assert overview([single], 0) == ()
+
+
+# --------------------------------------------------------------------------- key phrases
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    nlp = pytest.importorskip("sitegen.nlp")
+    try:
+        nlp.load_pipeline()
+    except nlp.PipelineError as exc:  # pragma: no cover - environment
+        pytest.skip(str(exc))
+    from sitegen.model import Block
+
+    heading = "Weekend Roundup And Other Headlines"
+    body = (
+        "The city council approved a plan to install solar panels on every school roof. "
+        "The solar panels will cut the council's energy bills by a third, officials said. "
+        "Parents welcomed the solar panels, but some asked how the council would pay for them. "
+        "The council expects the first solar panels to be working by the autumn. "
+        "Critics said the city council should repair leaking roofs first."
+    )
+    text = heading + "\n\n" + body
+    blocks = [Block("heading", heading, 0, len(heading)), Block("paragraph", body, len(heading) + 2, len(text))]
+    d = nlp.parse(text)
+    return d, nlp.sentences_of(d, blocks)
+
+
+def test_keyphrases_find_the_topic(parsed) -> None:
+    from sitegen.keyphrases import keyphrases
+
+    d, sentences = parsed
+    phrases = keyphrases(d, sentences, 5)
+    assert 1 <= len(phrases) <= 5
+    lowered = [p.lower() for p in phrases]
+    assert lowered[0] in {"solar panels", "city council"}
+    assert "solar panels" in lowered and "city council" in lowered
+    # no pronouns, no determiners, and nothing from the heading
+    assert not any(p.split()[0] in {"the", "them", "some", "a"} for p in lowered)
+    assert not any("roundup" in p or "headlines" in p for p in lowered)
+    # no phrase repeats a better one's words
+    assert "council" not in lowered and "panels" not in lowered
+    assert len(set(lowered)) == len(lowered)
+
+
+def test_keyphrases_limit_and_empty(parsed) -> None:
+    from sitegen.keyphrases import keyphrases
+
+    d, sentences = parsed
+    assert len(keyphrases(d, sentences, 2)) == 2
+    assert keyphrases(d, sentences, 0) == ()
+    assert keyphrases(d, (), 8) == ()
