@@ -133,7 +133,9 @@ def _trim(doc: Any, start: int, end: int, label: str) -> tuple[int, int]:
     """Token range of the name itself: no article, possessive or title."""
     while start < end and (doc[start].lower_ in ("the", "a", "an") or doc[start].is_punct):
         start += 1
-    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].text in ("'s", "’s", "'", "’", ",", "-", "—")):
+    while end > start and (
+        doc[end - 1].tag_ == "POS" or doc[end - 1].text in ("'s", "’s", "'", "’", ",", "-", "—")
+    ):
         end -= 1
     if label == "ORG":
         # "the European Union's High Representative for ..." -> "European Union"
@@ -143,7 +145,9 @@ def _trim(doc: Any, start: int, end: int, label: str) -> tuple[int, int]:
                 break
     if label == "PERSON":
         # "President Biden" -> "Biden"; the title is read as a role
-        while end - start > 1 and (doc[start].lower_ in ROLE_HEADS or doc[start].lower_ in TITLE_QUALIFIERS):
+        while end - start > 1 and (
+            doc[start].lower_ in ROLE_HEADS or doc[start].lower_ in TITLE_QUALIFIERS
+        ):
             start += 1
     return start, end
 
@@ -189,7 +193,9 @@ def _place_context(head: Any, nouns: frozenset[str] = PLACE_NOUNS, locative: boo
     return False
 
 
-def _norp(doc: Any, start: int, end: int, text: str, norp_tokens: set[int]) -> tuple[str, str] | None:
+def _norp(
+    doc: Any, start: int, end: int, text: str, norp_tokens: set[int]
+) -> tuple[str, str] | None:
     """(name, type) a NORP mention stands for, or None to drop it."""
     head = _name_head(doc, start, end)
     key = alias_key(text)
@@ -228,7 +234,14 @@ def find_mentions(doc: Any, sentences: Sequence[Sentence]) -> list[RawMention]:
     return _drop_portfolios(doc, out)
 
 
-def _mention(doc: Any, ent: Any, sid: str, orgs: frozenset[int], orgish: frozenset[int], norp_tokens: set[int]) -> RawMention | None:
+def _mention(
+    doc: Any,
+    ent: Any,
+    sid: str,
+    orgs: frozenset[int],
+    orgish: frozenset[int],
+    norp_tokens: set[int],
+) -> RawMention | None:
     label = ent.label_
     start, end = _trim(doc, ent.start, ent.end, label)
     if start >= end:

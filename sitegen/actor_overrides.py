@@ -113,7 +113,9 @@ def parse_overrides(text: str, path: str = "data/actors.yaml") -> Overrides:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise OverridesError([Problem(path, f"not valid YAML: {getattr(exc, 'problem', exc)}", line)]) from exc
+        raise OverridesError(
+            [Problem(path, f"not valid YAML: {getattr(exc, 'problem', exc)}", line)]
+        ) from exc
     v = _Validator(path)
     entries = v.document(root)
     if v.errors:
@@ -154,14 +156,18 @@ class _Validator:
         return out
 
     def _str(self, node: Any, field: str) -> str | None:
-        if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str" or not node.value.strip():
+        # numbers are kept as written: an article slug may be "003"
+        tags = ("tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+        if not isinstance(node, yaml.ScalarNode) or node.tag not in tags or not node.value.strip():
             self.error(node, field, f"expected a non-empty string, got {_kind(node)}")
             return None
         return str(node.value).strip()
 
     def _strs(self, node: Any, field: str) -> tuple[str, ...]:
-        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
-            node = yaml.SequenceNode("tag:yaml.org,2002:seq", [node], node.start_mark, node.end_mark)
+        if isinstance(node, yaml.ScalarNode) and not node.tag.endswith((":null", ":bool")):
+            node = yaml.SequenceNode(
+                "tag:yaml.org,2002:seq", [node], node.start_mark, node.end_mark
+            )
         if not isinstance(node, yaml.SequenceNode):
             self.error(node, field, f"expected a list of strings, got {_kind(node)}")
             return ()
@@ -237,13 +243,17 @@ class _Validator:
                 elif key == "type":
                     values["type"] = self._type(val, f"{sub}.type")
                 else:
-                    self.warn(k, f"{sub}.{key}", f"unknown key (expected one of {', '.join(SPLIT_KEYS)})")
+                    self.warn(
+                        k, f"{sub}.{key}", f"unknown key (expected one of {', '.join(SPLIT_KEYS)})"
+                    )
             if not values.get("name"):
                 if "name" not in values:
                     self.error(item, sub, "a split needs a name")
                 continue
             if not values.get("articles") and not values.get("aliases"):
-                self.error(item, sub, "a split needs articles or aliases to say which mentions move")
+                self.error(
+                    item, sub, "a split needs articles or aliases to say which mentions move"
+                )
                 continue
             out.append(Split(**{k: v for k, v in values.items() if v is not None}))
         return tuple(out)
@@ -254,7 +264,10 @@ class _Validator:
         for e in entries:
             if e.key in owner:
                 self.errors.append(
-                    Problem(self.path, f"actors: {e.where} and {owner[e.key].where} are both about '{e.key}'")
+                    Problem(
+                        self.path,
+                        f"actors: {e.where} and {owner[e.key].where} are both about '{e.key}'",
+                    )
                 )
             owner[e.key] = e
         claimed: dict[str, ActorOverride] = {}
@@ -263,7 +276,10 @@ class _Validator:
                 key = slugify(alias)
                 if key in claimed and claimed[key] is not e:
                     self.errors.append(
-                        Problem(self.path, f"alias {alias!r} is claimed by {e.where} and {claimed[key].where}")
+                        Problem(
+                            self.path,
+                            f"alias {alias!r} is claimed by {e.where} and {claimed[key].where}",
+                        )
                     )
                 claimed[key] = e
 

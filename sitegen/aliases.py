@@ -45,16 +45,42 @@ COUNTRIES = frozenset(
     Ukraine Uruguay Uzbekistan Vanuatu Venezuela Vietnam Yemen Zambia Zimbabwe
     """.split()
 ) | frozenset(
+    # fmt: off
     [
-        "Antigua and Barbuda", "Bosnia and Herzegovina", "Burkina Faso", "Cabo Verde",
-        "Central African Republic", "Costa Rica", "Czech Republic", "Dominican Republic",
-        "East Timor", "El Salvador", "Equatorial Guinea", "Guinea-Bissau", "Ivory Coast",
-        "Marshall Islands", "New Zealand", "North Korea", "North Macedonia",
-        "Papua New Guinea", "Saint Lucia", "San Marino", "Saudi Arabia", "Sierra Leone",
-        "Solomon Islands", "South Africa", "South Korea", "South Sudan", "Sri Lanka",
-        "Trinidad and Tobago", "United Arab Emirates", "United Kingdom", "United States",
+        "Antigua and Barbuda",
+        "Bosnia and Herzegovina",
+        "Burkina Faso",
+        "Cabo Verde",
+        "Central African Republic",
+        "Costa Rica",
+        "Czech Republic",
+        "Dominican Republic",
+        "East Timor",
+        "El Salvador",
+        "Equatorial Guinea",
+        "Guinea-Bissau",
+        "Ivory Coast",
+        "Marshall Islands",
+        "New Zealand",
+        "North Korea",
+        "North Macedonia",
+        "Papua New Guinea",
+        "Saint Lucia",
+        "San Marino",
+        "Saudi Arabia",
+        "Sierra Leone",
+        "Solomon Islands",
+        "South Africa",
+        "South Korea",
+        "South Sudan",
+        "Sri Lanka",
+        "Trinidad and Tobago",
+        "United Arab Emirates",
+        "United Kingdom",
+        "United States",
         "Vatican City",
     ]
+    # fmt: on
 )
 
 # Abbreviations and variant names -> canonical name.  Keys are compared after
@@ -89,6 +115,7 @@ ALIASES = {
 }
 
 # Demonyms used as adjectives ("Israeli officials") stand for their country.
+# fmt: off
 DEMONYMS = {
     "afghan": "Afghanistan", "albanian": "Albania", "algerian": "Algeria",
     "american": "United States", "argentine": "Argentina", "argentinian": "Argentina",
@@ -115,6 +142,7 @@ DEMONYMS = {
     "turkish": "Turkey", "ukrainian": "Ukraine", "venezuelan": "Venezuela",
     "vietnamese": "Vietnam", "yemeni": "Yemen",
 }
+# fmt: on
 
 # Demonym-like adjectives of places that are not countries.
 PLACE_ADJECTIVES = {
@@ -184,9 +212,9 @@ def slugify(name: str) -> str:
 
 def clean_name(text: str) -> str:
     """An entity string trimmed to the name: no leading article, trailing possessive."""
-    text = _SPACE.sub(" ", text).strip().strip(",;:()[]{}\"“”‘’")
+    text = _SPACE.sub(" ", text).strip().strip(',;:()[]{}"“”‘’')
     text = re.sub(r"^(?:the|The|THE)\s+", "", text)
-    if text.endswith("s'") or text.endswith("s’"):  # "the United States'"
+    if text.endswith(("s'", "s’")):  # "the United States'"
         text = text[:-1]
     else:
         text = re.sub(r"['’]s$", "", text)
@@ -222,3 +250,8 @@ def looks_like_name(text: str) -> bool:
     if re.search(r"https?:|www\.|\.com\b|@", text):
         return False
     return True
+
+
+def ends_with(longer: list[str], shorter: list[str]) -> bool:
+    """Whether the words ``shorter`` end the longer name ``longer`` ("Netanyahu")."""
+    return len(longer) > len(shorter) and longer[-len(shorter) :] == shorter

@@ -51,7 +51,9 @@ TITLE_QUALIFIERS = frozenset(
 )
 
 # Arcs by which a title word hangs on the name (or on another title word).
-_TITLE_ARCS = frozenset({"compound", "nmod", "amod", "poss", "case", "prep", "pobj", "cc", "conj", "det", "punct"})
+_TITLE_ARCS = frozenset(
+    {"compound", "nmod", "amod", "poss", "case", "prep", "pobj", "cc", "conj", "det", "punct"}
+)
 
 MAX_ROLE_TOKENS = 16
 
@@ -125,7 +127,9 @@ def _span_tokens(doc: Any, lo: int, hi: int) -> list[Any]:
     return [doc[k] for k in range(lo, hi)]
 
 
-def roles_of(doc: Any, start: int, end: int, orgs: frozenset[int], orgish: frozenset[int]) -> list[tuple[str, int, int]]:
+def roles_of(
+    doc: Any, start: int, end: int, orgs: frozenset[int], orgish: frozenset[int]
+) -> list[tuple[str, int, int]]:
     """Roles of the name at tokens ``[start, end)`` as ``(text, first, end)`` token ranges.
 
     ``orgs`` are the token indices inside ORG entities (for affiliations),
@@ -156,7 +160,12 @@ def roles_of(doc: Any, start: int, end: int, orgs: frozenset[int], orgish: froze
         role_head = head.head
         lo = before[0] if before else start
         comma = lo - 1
-        if comma > 0 and doc[comma].text == "," and role_head.i == comma - 1 and role_head.tag_ not in ("NNS", "NNPS"):
+        if (
+            comma > 0
+            and doc[comma].text == ","
+            and role_head.i == comma - 1
+            and role_head.tag_ not in ("NNS", "NNPS")
+        ):
             tokens = _strip_edges([t for t in role_head.subtree if t.i <= role_head.i])
             if tokens and len(tokens) <= MAX_ROLE_TOKENS and _has_role_head(tokens):
                 out.append((_text(doc, tokens), tokens[0].i, tokens[-1].i + 1))

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 from pathlib import Path
 
+import pytest
+
+from sitegen.actors import (
+    ActorIdError,
+    ArticleActor,
+    Mention,
+    Overrides,
+    OverridesError,
+    Quote,
+    article_actors,
+    decide_type,
+    load_overrides,
+    merge_actors,
+    parse_overrides,
+)
+from sitegen.aliases import canonical, clean_name, looks_like_name, slugify
 from sitegen.model import Block
 
 SEEDS = Path("/work/shared/seeds")
@@ -24,7 +41,7 @@ def crude_clean(raw: str) -> tuple[str, tuple[Block, ...]]:
             continue
         seen.add(line)
         words = len(line.split())
-        kind = "paragraph" if words >= 6 and line[-1] in ".?!”\")" else "heading"
+        kind = "paragraph" if words >= 6 and line[-1] in '.?!”")' else "heading"
         if text:
             text += "\n\n"
         blocks.append(Block(kind, line, len(text), len(text) + len(line)))
@@ -33,26 +50,6 @@ def crude_clean(raw: str) -> tuple[str, tuple[Block, ...]]:
 
 
 # -- helpers -------------------------------------------------------------------
-
-import pickle  # noqa: E402
-
-import pytest  # noqa: E402
-
-from sitegen.actors import (  # noqa: E402
-    ActorIdError,
-    ArticleActor,
-    Mention,
-    Overrides,
-    OverridesError,
-    Quote,
-    Role,
-    article_actors,
-    decide_type,
-    load_overrides,
-    merge_actors,
-    parse_overrides,
-)
-from sitegen.aliases import canonical, clean_name, looks_like_name, slugify  # noqa: E402
 
 
 def paragraphs(*paras: str) -> tuple[str, tuple[Block, ...]]:
@@ -78,7 +75,10 @@ def actors_of(*paras: str) -> dict[str, ArticleActor]:
 
 @pytest.fixture(scope="module")
 def seed_articles() -> list[tuple[str, tuple[ArticleActor, ...]]]:
-    return [(p.stem[:3], analyse(*crude_clean(p.read_text(encoding="utf-8")))) for p in sorted(SEEDS.glob("*.txt"))]
+    return [
+        (p.stem[:3], analyse(*crude_clean(p.read_text(encoding="utf-8"))))
+        for p in sorted(SEEDS.glob("*.txt"))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +112,9 @@ def test_slugs() -> None:
     assert slugify("José Martí") == "jose-marti"
 
 
-@pytest.mark.parametrize("text", ["2024", "March 14", "like", "what's your reaction", "www.cgtn.com", "", "cgtn.com"])
+@pytest.mark.parametrize(
+    "text", ["2024", "March 14", "like", "what's your reaction", "www.cgtn.com", "", "cgtn.com"]
+)
 def test_not_names(text: str) -> None:
     assert not looks_like_name(text)
 
@@ -126,7 +128,14 @@ def test_type_voting_ties_and_majority() -> None:
 
 def _aa(name: str, type_: str, n: int = 1, votes=None, sentence: str = "s1", **kw) -> ArticleActor:
     mentions = tuple(Mention(name, i * 10, i * 10 + len(name), sentence) for i in range(n))
-    return ArticleActor(slugify(name), name, type_, mentions=mentions, votes=tuple((votes or {type_: n}).items()), **kw)
+    return ArticleActor(
+        slugify(name),
+        name,
+        type_,
+        mentions=mentions,
+        votes=tuple((votes or {type_: n}).items()),
+        **kw,
+    )
 
 
 def test_type_is_voted_over_the_whole_corpus() -> None:
@@ -141,19 +150,37 @@ def test_type_is_voted_over_the_whole_corpus() -> None:
 
 
 def test_surnames_merge_across_articles_only_when_one_person_fits() -> None:
-    actors = {a.id: a for a in merge_actors(
-        [
-            ("a", (_aa("Joe Biden", "person"), _aa("Kamala Harris", "person"), _aa("Kris Harris", "person"))),
-            ("b", (_aa("Biden", "person", 2), _aa("Harris", "person"))),
-        ]
-    )}
+    actors = {
+        a.id: a
+        for a in merge_actors(
+            [
+                (
+                    "a",
+                    (
+                        _aa("Joe Biden", "person"),
+                        _aa("Kamala Harris", "person"),
+                        _aa("Kris Harris", "person"),
+                    ),
+                ),
+                ("b", (_aa("Biden", "person", 2), _aa("Harris", "person"))),
+            ]
+        )
+    }
     assert "biden" not in actors and actors["joe-biden"].mention_count == 3
     assert "harris" in actors  # two Harrises: no guess
 
 
 def test_related_actors_ranked_by_shared_sentences() -> None:
-    a = (_aa("Joe Biden", "person", sentence="s1"), _aa("Israel", "country", sentence="s1"), _aa("Iran", "country", sentence="s2"))
-    b = (_aa("Joe Biden", "person", sentence="s4"), _aa("Israel", "country", sentence="s4"), _aa("Iran", "country", sentence="s4"))
+    a = (
+        _aa("Joe Biden", "person", sentence="s1"),
+        _aa("Israel", "country", sentence="s1"),
+        _aa("Iran", "country", sentence="s2"),
+    )
+    b = (
+        _aa("Joe Biden", "person", sentence="s4"),
+        _aa("Israel", "country", sentence="s4"),
+        _aa("Iran", "country", sentence="s4"),
+    )
     actors = {x.id: x for x in merge_actors([("a", a), ("b", b)])}
     assert actors["joe-biden"].related == ("israel", "iran")
     assert actors["iran"].related == ("israel", "joe-biden")  # ties by id
@@ -190,19 +217,51 @@ def test_demonyms_attach_to_their_country_plurals_stay_groups() -> None:
 @pytest.mark.parametrize(
     "sentence, person, role",
     [
-        ("Senate Majority Leader Chuck Schumer urged new elections in the region.", "chuck-schumer", "Senate Majority Leader"),
-        ("Israel's Defense Minister Yoav Gallant flew to Washington on Sunday.", "yoav-gallant", "Israel's Defense Minister"),
-        ("The resignation of conservative Minister Gideon Saar shook the government.", "gideon-saar", "Minister"),
-        ("Natan Sachs of the Brookings Institution notes that the vote was close.", "natan-sachs", "of the Brookings Institution"),
-        ("National Security Council spokesperson John Kirby spoke to reporters.", "john-kirby", "National Security Council spokesperson"),
-        ("More recently, first Vice President Kamala Harris called for a cease-fire.", "kamala-harris", "Vice President"),
-        ("The talks recalled disagreements with former President Obama over Iran.", "obama", "former President"),
+        (
+            "Senate Majority Leader Chuck Schumer urged new elections in the region.",
+            "chuck-schumer",
+            "Senate Majority Leader",
+        ),
+        (
+            "Israel's Defense Minister Yoav Gallant flew to Washington on Sunday.",
+            "yoav-gallant",
+            "Israel's Defense Minister",
+        ),
+        (
+            "The resignation of conservative Minister Gideon Saar shook the government.",
+            "gideon-saar",
+            "Minister",
+        ),
+        (
+            "Natan Sachs of the Brookings Institution notes that the vote was close.",
+            "natan-sachs",
+            "of the Brookings Institution",
+        ),
+        (
+            "National Security Council spokesperson John Kirby spoke to reporters.",
+            "john-kirby",
+            "National Security Council spokesperson",
+        ),
+        (
+            "More recently, first Vice President Kamala Harris called for a cease-fire.",
+            "kamala-harris",
+            "Vice President",
+        ),
+        (
+            "The talks recalled disagreements with former President Obama over Iran.",
+            "obama",
+            "former President",
+        ),
         (
             "Josep Borrell, the European Union’s High Representative for Foreign Affairs, spoke in Brussels.",
             "josep-borrell",
             "European Union’s High Representative for Foreign Affairs",
         ),
-        ("The country's top diplomat, Antony Blinken, arrived in Cairo.", "antony-blinken", "country's top diplomat"),
+        (
+            "The country's top diplomat, Antony Blinken, arrived in Cairo.",
+            "antony-blinken",
+            "country's top diplomat",
+        ),
     ],
 )
 def test_roles_from_the_parse(sentence: str, person: str, role: str) -> None:
@@ -225,7 +284,9 @@ def test_quote_after_with_pronoun_resolved_to_previous_subject() -> None:
         "In a statement, State Department spokesperson Vedant Patel expressed deep concern. "
         "“We deplore today’s attack on the training center,” he said, marking a shift.",
     )
-    assert actors["vedant-patel"].quotes == (Quote("We deplore today’s attack on the training center", "s2"),)
+    assert actors["vedant-patel"].quotes == (
+        Quote("We deplore today’s attack on the training center", "s2"),
+    )
 
 
 def test_he_declared_resolves_across_a_possessive_subject() -> None:
@@ -234,12 +295,16 @@ def test_he_declared_resolves_across_a_possessive_subject() -> None:
         "Netanyahu’s current approach suggests a preference for force. "
         "“Israel must fight until it achieves complete victory,” he declared.",
     )
-    assert [q.text for q in actors["benjamin-netanyahu"].quotes] == ["Israel must fight until it achieves complete victory"]
+    assert [q.text for q in actors["benjamin-netanyahu"].quotes] == [
+        "Israel must fight until it achieves complete victory"
+    ]
     assert actors["joe-biden"].quotes == ()
 
 
 def test_quote_before_with_straight_quotes() -> None:
-    actors = actors_of('Antony Blinken said, "We share the goal of defeating Hamas. A ground operation is not the way."')
+    actors = actors_of(
+        'Antony Blinken said, "We share the goal of defeating Hamas. A ground operation is not the way."'
+    )
     (q,) = actors["antony-blinken"].quotes
     assert q.text.startswith("We share the goal") and q.text.endswith("not the way.")
 
@@ -249,7 +314,9 @@ def test_quoted_clause_after_speech_verb_and_that() -> None:
         "Josep Borrell claimed that “Hamas was financed by the Israeli government.”",
         "Joe Biden bluntly warned Israel that “humanitarian assistance cannot be a bargaining chip.”",
     )
-    assert [q.text for q in actors["josep-borrell"].quotes] == ["Hamas was financed by the Israeli government."]
+    assert [q.text for q in actors["josep-borrell"].quotes] == [
+        "Hamas was financed by the Israeli government."
+    ]
     assert [q.sentence for q in actors["joe-biden"].quotes] == ["s2"]
 
 
@@ -277,7 +344,9 @@ def test_page_furniture_is_not_actors() -> None:
 
 
 def test_article_actor_json_and_plain_data() -> None:
-    (a,) = [x for x in analyse(*paragraphs("Benjamin Netanyahu spoke.")) if x.id == "benjamin-netanyahu"]
+    (a,) = [
+        x for x in analyse(*paragraphs("Benjamin Netanyahu spoke.")) if x.id == "benjamin-netanyahu"
+    ]
     assert a.to_json() == {
         "id": "benjamin-netanyahu",
         "name": "Benjamin Netanyahu",
@@ -287,3 +356,234 @@ def test_article_actor_json_and_plain_data() -> None:
         "quotes": [],
     }
     assert pickle.loads(pickle.dumps(a)) == a  # cacheable: no spaCy objects inside
+
+
+# -- the seed articles ---------------------------------------------------------------
+
+SEED_PEOPLE = {
+    "benjamin-netanyahu": "Israeli Prime Minister",
+    "joe-biden": "President",
+    "antony-blinken": "Secretary of State",
+    "vedant-patel": "State Department spokesperson",
+    "josep-borrell": "High Representative for Foreign Affairs and Security Policy",
+    "chuck-schumer": "Senate Majority Leader",
+    "yoav-gallant": "Defense Minister",
+    "gideon-saar": "Minister",
+    "natan-sachs": "of the Brookings Institution",
+    "john-kirby": "National Security Council spokesperson",
+    "kamala-harris": "Vice President",
+    "obama": "former President",
+    "eisenhower": None,  # "the Eisenhower administration": no role in the text
+    "trump": None,
+}
+
+
+def test_seed_people_once_each_with_their_roles(seed_actors) -> None:
+    people = {i for i, a in seed_actors.items() if a.type == "person"}
+    assert people == set(SEED_PEOPLE)
+    for person, role in SEED_PEOPLE.items():
+        roles = [r.text for r in seed_actors[person].roles]
+        if role is None:
+            assert roles == [], person
+        else:
+            assert any(role in r for r in roles), (person, roles)
+    assert seed_actors["benjamin-netanyahu"].role == "Israeli Prime Minister"
+    assert seed_actors["joe-biden"].aliases == ("Biden",)  # "Biden" alone merged into the full name
+    assert len(seed_actors["joe-biden"].articles) == 5
+
+
+def test_seed_places_and_countries(seed_actors) -> None:
+    for place in (
+        "gaza",
+        "rafah",
+        "khan-younis",
+        "washington",
+        "tel-aviv",
+        "tehran",
+        "west-bank",
+        "middle-east",
+        "kerem-shalom",
+    ):
+        assert seed_actors[place].type == "place", place
+    for country in (
+        "israel",
+        "united-states",
+        "iran",
+        "lebanon",
+        "saudi-arabia",
+        "egypt",
+        "russia",
+        "china",
+    ):
+        assert seed_actors[country].type == "country", country
+    assert {"U.S.", "American"} <= set(seed_actors["united-states"].aliases)
+    assert seed_actors["palestinians"].type == "group"
+    for org in (
+        "hamas",
+        "hezbollah",
+        "un-security-council",
+        "state-department",
+        "brookings-institution",
+    ):
+        assert seed_actors[org].type == "organisation", org
+
+
+def test_seed_noise_is_not_actors(seed_actors) -> None:
+    noise = {
+        "hannah-mckay",
+        "reuters",
+        "liberty-case-news",
+        "defense",
+        "state",
+        "state-of-the-union",
+        "philadelphia",
+        "cgtn",
+        "cgtn-com",
+        "like",
+        "the-atlantic",
+        "homenewsdefensebiden",
+    }
+    assert not noise & set(seed_actors)
+    assert all(looks_like_name(a.name) for a in seed_actors.values())
+    assert len(seed_actors) == len({a.id for a in seed_actors.values()})
+
+
+def test_seed_quotes_attributed(seed_actors) -> None:
+    quotes = {(a.id, q.text[:30], q.article) for a in seed_actors.values() for q in a.quotes}
+    assert quotes == {
+        ("vedant-patel", "We deplore today’s attack on t", "001"),
+        ("benjamin-netanyahu", "Israel must fight until it ach", "001"),
+        ("josep-borrell", "Hamas was financed by the Isra", "001"),
+        ("joe-biden", "humanitarian assistance cannot", "002"),
+        ("antony-blinken", "We share Israel’s goal of defe", "004"),
+    }
+
+
+def test_seed_related(seed_actors) -> None:
+    assert "brookings-institution" in seed_actors["natan-sachs"].related
+    assert seed_actors["joe-biden"].related[0] == "israel"
+
+
+# -- data/actors.yaml ---------------------------------------------------------------
+
+EXAMPLE = """\
+actors:
+  benjamin-netanyahu:
+    role: Prime Minister of Israel
+    description: Israel's longest-serving prime minister.
+  Obama:
+    name: Barack Obama
+  world-central-kitchen:
+    type: organisation
+  likud:
+    hide: true
+  israel:
+    aliases: [Tel Aviv]
+"""
+
+
+def test_overrides_parse() -> None:
+    o = parse_overrides(EXAMPLE, "data/actors.yaml")
+    assert [e.key for e in o.actors] == [
+        "benjamin-netanyahu",
+        "obama",
+        "world-central-kitchen",
+        "likud",
+        "israel",
+    ]
+    assert o.get("obama").name == "Barack Obama" and o.get("obama").where == "data/actors.yaml:5"
+    assert o.get("likud").hide is True and o.get("israel").aliases == ("Tel Aviv",)
+    assert o.warnings == ()
+
+
+def test_overrides_errors_name_file_and_line() -> None:
+    text = """\
+actors:
+  rafah:
+    type: city
+  likud:
+    hide: "yes please"
+  kamala-harris:
+    split:
+      - articles: [003]
+      - name: Kris Harris
+  obama:
+    nmae: Barack Obama
+"""
+    with pytest.raises(OverridesError) as err:
+        parse_overrides(text, "data/actors.yaml")
+    lines = str(err.value).splitlines()
+    assert lines[0].startswith("data/actors.yaml:3: actors.rafah.type: expected one of person,")
+    assert "data/actors.yaml:5: actors.likud.hide: expected true or false" in lines[1]
+    assert lines[2] == "data/actors.yaml:8: actors.kamala-harris.split[0]: a split needs a name"
+    assert lines[3].startswith(
+        "data/actors.yaml:9: actors.kamala-harris.split[1]: a split needs articles or aliases"
+    )
+    assert len(lines) == 4  # the unknown key is a warning, not an error
+
+
+def test_overrides_unknown_key_warns_and_duplicates_fail() -> None:
+    o = parse_overrides("actors:\n  obama:\n    nmae: Barack Obama\n")
+    assert [str(w) for w in o.warnings] == [
+        "data/actors.yaml:3: actors.obama.nmae: unknown key (expected one of name, type, role, description, aliases, hide, split)"
+    ]
+    with pytest.raises(OverridesError, match=r"data/actors.yaml:4: actors.Obama: given twice"):
+        parse_overrides("actors:\n  Obama:\n    hide: true\n  Obama:\n    hide: false\n")
+    with pytest.raises(OverridesError, match="both about 'obama'"):
+        parse_overrides("actors:\n  Obama:\n    hide: true\n  obama:\n    hide: false\n")
+    with pytest.raises(OverridesError, match=r"^x.yaml:3: not valid YAML"):
+        parse_overrides("actors:\n  - [\n", "x.yaml")
+
+
+def test_load_overrides_file(tmp_path) -> None:
+    assert load_overrides(tmp_path / "missing.yaml") == Overrides(
+        path=str(tmp_path / "missing.yaml")
+    )
+    bad = tmp_path / "actors.yaml"
+    bad.write_text("actors:\n  rafah:\n    type: town\n", encoding="utf-8")
+    with pytest.raises(OverridesError, match=rf"^{bad}:3: actors.rafah.type"):
+        load_overrides(bad)
+
+
+def test_overrides_applied_to_the_seeds(seed_articles) -> None:
+    actors = {a.id: a for a in merge_actors(seed_articles, parse_overrides(EXAMPLE))}
+    bibi = actors["benjamin-netanyahu"]
+    assert (
+        bibi.role == "Prime Minister of Israel"
+        and bibi.description == "Israel's longest-serving prime minister."
+    )
+    assert "obama" not in actors and actors["barack-obama"].name == "Barack Obama"
+    assert actors["barack-obama"].roles[0].text == "former President"
+    assert actors["world-central-kitchen"].type == "organisation"
+    assert "likud" not in actors and all("likud" not in a.related for a in actors.values())
+    assert "tel-aviv" not in actors and "Tel Aviv" in actors["israel"].aliases
+
+
+def test_split_and_rename_collision() -> None:
+    per = [
+        ("a", (_aa("Kamala Harris", "person"),)),
+        ("b", (_aa("Harris", "person", 2),)),
+        ("c", (_aa("Harris", "person"),)),
+    ]
+    merged = {a.id: a for a in merge_actors(per)}
+    assert merged["kamala-harris"].mention_count == 4
+    split = parse_overrides(
+        "actors:\n  kamala-harris:\n    split:\n      - name: Kris Harris\n        articles: [b]\n"
+    )
+    merged = {a.id: a for a in merge_actors(per, split)}
+    assert merged["kamala-harris"].articles == ("a", "c")
+    assert merged["kris-harris"].articles == ("b",) and merged["kris-harris"].name == "Kris Harris"
+    clash = parse_overrides("actors:\n  harris:\n    name: Kamala Harris\n")
+    per2 = [("a", (_aa("Kamala Harris", "person"), _aa("Harris", "organisation")))]
+    with pytest.raises(
+        ActorIdError, match="'harris' and 'kamala-harris'|'kamala-harris' and 'harris'"
+    ):
+        merge_actors(per2, clash)
+
+
+def test_docs_example_is_valid() -> None:
+    doc = Path(__file__).parent.parent / "docs" / "actors.md"
+    block = re.search(r"```yaml\n(.*?)```", doc.read_text(encoding="utf-8"), re.DOTALL)
+    assert block, "docs/actors.md has a yaml example"
+    o = parse_overrides(block.group(1), "docs/actors.md")
+    assert o.actors and o.warnings == ()

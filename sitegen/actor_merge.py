@@ -1,0 +1,236 @@
+"""Merging the articles' actors into the corpus's actors.
+
+Runs once over the whole corpus, after every article is analysed: actors are
+merged by id (slug of the canonical name), a surname alone joins the one full
+name that ends with it, each type is voted over every mention, the editor's
+``data/actors.yaml`` is applied and related actors are ranked by the
+sentences they share.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .actor_model import (
+    Actor,
+    ActorIdError,
+    ActorMention,
+    ActorQuote,
+    ActorRole,
+    ArticleActor,
+    decide_type,
+)
+from .actor_overrides import ActorOverride, Overrides
+from .aliases import PERSON, alias_key, ends_with, slugify
+
+MAX_RELATED = 20
+
+
+@dataclass
+class _Pool:
+    """The article actors that make one corpus actor, while merging."""
+
+    key: str
+    parts: list[tuple[str, ArticleActor]] = field(default_factory=list)
+    pinned: bool = False  # placed by the editor: never merged by surname
+    forced_type: str | None = None
+
+    @property
+    def votes(self) -> Counter[str]:
+        c: Counter[str] = Counter()
+        for _, a in self.parts:
+            c.update(dict(a.votes) or {a.type: 1})
+        return c
+
+    @property
+    def type(self) -> str:
+        return self.forced_type or decide_type(self.votes)
+
+    @property
+    def name(self) -> str:
+        names: Counter[str] = Counter()
+        for _, a in self.parts:
+            names[a.name] += len(a.mentions)
+        if self.type == PERSON:
+            return max(sorted(names), key=lambda n: (len(n.split()), names[n]))
+        return max(sorted(names), key=lambda n: (names[n], len(n)))
+
+
+def _apply_splits(pools: dict[str, _Pool], overrides: Overrides) -> None:
+    """Move the article actors an editor's ``split`` names into their own actor.
+
+    Splits run after all automatic merging, so they can undo any of it; the
+    actors they make are never merged again.
+    """
+    for key in list(pools):
+        entry = overrides.get(key)
+        if entry is None or not entry.splits:
+            continue
+        keep = []
+        for slug, a in pools[key].parts:
+            texts = {alias_key(m.text) for m in a.mentions} | {alias_key(a.name)}
+            split = next(
+                (
+                    s
+                    for s in entry.splits
+                    if slug in s.articles or texts & {alias_key(x) for x in s.aliases}
+                ),
+                None,
+            )
+            if split is None:
+                keep.append((slug, a))
+                continue
+            target = pools.setdefault(slugify(split.name), _Pool(slugify(split.name)))
+            target.parts.append((slug, replace(a, name=split.name)))
+            target.pinned = True
+            if split.type:
+                target.forced_type = split.type
+        pools[key].parts = keep
+        if not keep:
+            del pools[key]
+
+
+def merge_actors(
+    per_article: Sequence[tuple[str, tuple[ArticleActor, ...]]],
+    overrides: Overrides | None = None,
+) -> tuple[Actor, ...]:
+    """Merge the articles' actors into the corpus's actors.
+
+    ``per_article`` is ``(article slug, its actors)`` in corpus order.  The
+    result is sorted by mention count (most named first), then id.
+    """
+    overrides = overrides or Overrides()
+    redirect: dict[str, str] = {}
+    for item in overrides.actors:
+        for alias in item.aliases:
+            redirect[slugify(alias)] = item.key
+
+    pools: dict[str, _Pool] = {}
+    for slug, actors in per_article:
+        for a in actors:
+            key = redirect.get(a.id, a.id)
+            pool = pools.setdefault(key, _Pool(key))
+            pool.parts.append((slug, a))
+            pool.pinned = pool.pinned or key != a.id
+    _merge_corpus_surnames(pools)
+    _apply_splits(pools, overrides)
+
+    # the editor's type, name, role, description, visibility
+    final: dict[str, tuple[_Pool, ActorOverride | None, str]] = {}
+    for key, pool in pools.items():
+        entry = overrides.get(key)
+        if entry is not None and entry.type:
+            pool.forced_type = entry.type
+        name = entry.name if entry is not None and entry.name else pool.name
+        new_id = slugify(name) if entry is not None and entry.name else key
+        if new_id in final:
+            other = final[new_id][0]
+            where = f" ({entry.where})" if entry is not None else ""
+            raise ActorIdError(
+                f"actors '{key}' and '{other.key}' would both get the id '{new_id}'{where}; "
+                f"to merge them list one under the other's 'aliases' in {overrides.path or 'data/actors.yaml'}"
+            )
+        final[new_id] = (pool, entry, name)
+
+    hidden = {i for i, (_, e, _) in final.items() if e is not None and e.hide}
+    related = _co_mentions(final, hidden)
+    out = []
+    for actor_id, (pool, entry, name) in final.items():
+        if actor_id in hidden:
+            continue
+        out.append(_build(actor_id, name, pool, entry, related.get(actor_id, ())))
+    return tuple(sorted(out, key=lambda a: (-a.mention_count, a.id)))
+
+
+def _merge_corpus_surnames(pools: dict[str, _Pool]) -> None:
+    """Across articles, "Biden" alone joins "Joe Biden" when only one person fits."""
+    people = {k: p for k, p in pools.items() if p.type == PERSON}
+    for key, pool in sorted(people.items(), key=lambda kv: (len(kv[1].name.split()), kv[0])):
+        if pool.pinned or key not in pools:
+            continue
+        words = alias_key(pool.name).split()
+        fits = [
+            k
+            for k, o in people.items()
+            if k != key and k in pools and ends_with(alias_key(o.name).split(), words)
+        ]
+        if len(fits) == 1:
+            pools[fits[0]].parts.extend(pool.parts)
+            del pools[key]
+
+
+def _co_mentions(
+    final: Mapping[str, tuple[_Pool, Any, str]], hidden: set[str]
+) -> dict[str, tuple[str, ...]]:
+    """Actors named in the same sentences, most shared sentences first."""
+    in_sentence: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for actor_id, (pool, _, _) in final.items():
+        if actor_id in hidden:
+            continue
+        for slug, a in pool.parts:
+            for m in a.mentions:
+                in_sentence[(slug, m.sentence)].add(actor_id)
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for ids in in_sentence.values():
+        for x in ids:
+            for y in ids:
+                if x != y:
+                    counts[x][y] += 1
+    return {
+        x: tuple(y for y, _ in sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_RELATED])
+        for x, c in counts.items()
+    }
+
+
+def _build(
+    actor_id: str, name: str, pool: _Pool, entry: ActorOverride | None, related: tuple[str, ...]
+) -> Actor:
+    role_count: Counter[str] = Counter()
+    first_role: dict[str, ActorRole] = {}
+    spellings: Counter[str] = Counter()
+    mentions: list[ActorMention] = []
+    quotes: list[ActorQuote] = []
+    articles: list[str] = []
+    for slug, a in pool.parts:
+        if slug not in articles:
+            articles.append(slug)
+        for r in a.roles:
+            k = _role_key(r.text)
+            role_count[k] += 1
+            first_role.setdefault(k, ActorRole(r.text, slug, r.sentence))
+        for m in a.mentions:
+            spellings[m.text] += 1
+            mentions.append(ActorMention(slug, m.sentence, m.text))
+        for q in a.quotes:
+            if all(q.text != o.text for o in quotes):
+                quotes.append(ActorQuote(q.text, slug, q.sentence))
+    order = sorted(first_role, key=lambda k: -role_count[k])  # stable: first found wins ties
+    roles = tuple(first_role[k] for k in order)
+    role = entry.role if entry is not None and entry.role else (roles[0].text if roles else None)
+    aliases = tuple(
+        s
+        for s in sorted(spellings, key=lambda s: (-spellings[s], s))
+        if alias_key(s) != alias_key(name)
+    )
+    return Actor(
+        id=actor_id,
+        name=name,
+        type=pool.type,
+        description=entry.description if entry is not None else None,
+        role=role,
+        aliases=aliases,
+        roles=roles,
+        mention_count=len(mentions),
+        articles=tuple(articles),
+        quotes=tuple(quotes),
+        related=related,
+        mentions=tuple(mentions),
+    )
+
+
+def _role_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower().replace("’", "'")).strip()
