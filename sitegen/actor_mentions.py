@@ -59,7 +59,8 @@ CHROME = re.compile(
 )
 # "(Hannah McKay / Reuters)", "(Photo: AP)", "[Read: …]"
 CREDIT = re.compile(
-    r"\((?:[^()]{2,80}\s/\s[^()]{2,60}|\s*(?:photo|image|picture|credit|getty|ap photo|afp|reuters)\b[^()]{0,80})\)",
+    r"\((?:[^()]{2,80}\s/\s[^()]{2,60}"
+    r"|\s*(?:photo|image|picture|credit|getty|ap photo|afp|reuters)\b[^()]{0,80})\)",
     re.IGNORECASE,
 )
 CROSS_LINK = re.compile(r"\[\s*(?:read|related|see also|watch|listen)\b[^\]]*\]", re.IGNORECASE)

@@ -132,7 +132,8 @@ def merge_actors(
             where = f" ({entry.where})" if entry is not None else ""
             raise ActorIdError(
                 f"actors '{key}' and '{other.key}' would both get the id '{new_id}'{where}; "
-                f"to merge them list one under the other's 'aliases' in {overrides.path or 'data/actors.yaml'}"
+                "to merge them list one under the other's 'aliases' in "
+                f"{overrides.path or 'data/actors.yaml'}"
             )
         final[new_id] = (pool, entry, name)
 

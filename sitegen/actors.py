@@ -47,6 +47,7 @@ from .model import Sentence
 from .quotes import find_quotes
 
 __all__ = [
+    "ANALYSIS_VERSION",
     "Actor",
     "ActorIdError",
     "ActorMention",
@@ -65,6 +66,8 @@ __all__ = [
     "parse_overrides",
 ]
 
+# Part of the per-article cache key: bump when article_actors' output changes.
+ANALYSIS_VERSION = "actors-1"
 PRONOUN_LOOKBACK = 3  # sentences searched for the person "he said" refers to
 
 

@@ -587,3 +587,32 @@ def test_docs_example_is_valid() -> None:
     assert block, "docs/actors.md has a yaml example"
     o = parse_overrides(block.group(1), "docs/actors.md")
     assert o.actors and o.warnings == ()
+
+
+@pytest.mark.parametrize(
+    "text, speaker, quote",
+    [
+        (
+            "“We will not stop,” said Antony Blinken on Friday.",
+            "antony-blinken",
+            "We will not stop",
+        ),
+        (
+            "Kamala Harris arrived in Cairo. She told reporters: “The talks are going well.”",
+            "kamala-harris",
+            "The talks are going well.",
+        ),
+        (
+            "The State Department said, “We are reviewing the report.”",
+            "state-department",
+            "We are reviewing the report.",
+        ),
+        (
+            "Antony Blinken, who said “the door is open,” left Cairo.",
+            "antony-blinken",
+            "the door is open",
+        ),
+    ],
+)
+def test_more_attribution_patterns(text: str, speaker: str, quote: str) -> None:
+    assert [q.text for q in actors_of(text)[speaker].quotes] == [quote]
