@@ -400,6 +400,7 @@ def parsed():
     return d, nlp.sentences_of(d, blocks)
 
 
+@pytest.mark.slow
 def test_keyphrases_find_the_topic(parsed) -> None:
     from sitegen.keyphrases import keyphrases
 
@@ -417,6 +418,7 @@ def test_keyphrases_find_the_topic(parsed) -> None:
     assert len(set(lowered)) == len(lowered)
 
 
+@pytest.mark.slow
 def test_keyphrases_limit_and_empty(parsed) -> None:
     from sitegen.keyphrases import keyphrases
 
