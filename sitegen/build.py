@@ -21,10 +21,12 @@ import jinja2
 from . import __version__
 from .analyse import analyse, to_json
 from .config import Config
+from .feeds import add_publishing_files, summaries_of
 from .ingest import IngestError, find_articles, read_article
 from .model import Analysis, Article, Problem
 from .overview import OverviewInput, overview
 from .render import THEME, Renderer, article_context, display_title, environment, format_date, reading_minutes
+from .search import SearchIndexError, index_site
 from .writer import OutputConflict, SiteFiles, copy_tree_into, write_site
 
 log = logging.getLogger(__name__)
@@ -193,6 +195,8 @@ def render_site(config: Config, analyses: Sequence[Analysis]) -> SiteFiles:
         message="The timeline of dated events across all articles is coming in a later release."),
         "timeline")
     files.add("briefing.json", briefing_json(config, ordered, overview), "briefing data")
+    # Search page, 404, Atom feed, sitemap, robots.txt (after every HTML page: the sitemap lists them).
+    add_publishing_files(files, renderer, ordered, summaries_of(ordered))
     # Static files: the project's own first, then the built-in theme's.
     copy_tree_into(files, config.folder("static_dir"), "static", "static")
     copy_tree_into(files, THEME / "static", "static", "theme static")
@@ -236,7 +240,11 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
         raise BuildError([Problem(str(config.folder("templates_dir")), f"template not found: {exc.name}")]) from exc
     except jinja2.UndefinedError as exc:
         raise BuildError([Problem(_template_location(exc), f"template error: {exc.message}")]) from exc
-    write_site(files.files, out)
+    try:
+        # Pagefind indexes the finished pages in the temporary folder, before the swap.
+        write_site(files.files, out, before_swap=index_site)
+    except SearchIndexError as exc:
+        raise BuildError([str(exc)]) from exc
     return BuildResult(output=out, articles=len(analyses), pages=sum(1 for f in files.files if f.endswith(".html")),
                        files=len(files), warnings=warnings, seconds=time.perf_counter() - started,
                        analyses=analyses)

@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,14 @@ def copy_tree_into(files: SiteFiles, folder: Path, prefix: str, source: str) -> 
                 files.add(target, p.read_bytes(), f"{source}/{rel}")
 
 
-def write_site(files: Mapping[str, bytes], output: Path) -> None:
+def write_site(files: Mapping[str, bytes], output: Path,
+               before_swap: Callable[[Path], None] | None = None) -> None:
     """Write ``files`` into ``output`` atomically: temp folder, then swap.
 
     The new site is written into a temporary folder beside ``output`` and
     renamed into place; the old one is removed only after the swap.
+    ``before_swap(folder)`` runs on the complete temporary folder (the search
+    indexer adds its files there); if it raises, nothing is swapped in.
     """
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -80,6 +83,8 @@ def write_site(files: Mapping[str, bytes], output: Path) -> None:
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(files[rel])
+        if before_swap is not None:
+            before_swap(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
