@@ -7,7 +7,7 @@ words, and two nodes are linked when they occur within ``WINDOW`` such words of
 each other inside one sentence.  As in later TextRank implementations
 (pytextrank), the candidate phrases are the parser's noun chunks rather than
 runs of adjacent keywords: each chunk, trimmed of determiners, pronouns, stop
-words and loose numbers and cut at possessives, scores the sum of its words'
+words and loose numbers and cut at possessives and conjunctions, scores the sum of its words'
 ranks divided by the square root of its length (so a phrase beats its best word
 only when its other words matter too).  A phrase whose words are all inside a
 better phrase's words is dropped; a longer phrase containing a better one
@@ -83,10 +83,11 @@ def _surface(tokens: Sequence[Any], inner: set[str]) -> str:
 
 
 def _pieces(chunk: Sequence[Any]) -> list[list[Any]]:
-    """The chunk cut at possessives ("the club's new manager" -> club / new manager), trimmed."""
+    """The chunk cut at possessives ("the club's new manager" -> club / new manager)
+    and conjunctions ("Netanyahu and U.S. administrations"), trimmed."""
     pieces: list[list[Any]] = [[]]
     for t in chunk:
-        if t.tag_ == "POS" or (t.pos_ == "PART" and t.text.lower() in {"'s", "’s", "'", "’"}):
+        if t.tag_ == "POS" or t.pos_ == "CCONJ" or (t.pos_ == "PART" and t.text.lower() in {"'s", "’s", "'", "’"}):
             pieces.append([])
         else:
             pieces[-1].append(t)
