@@ -140,6 +140,99 @@ def analyze(files: tuple[str, ...], config_file: str | None, as_json: bool, pipe
 
 
 @main.command()
+@config_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 shows the preview to your whole network).")
+@click.option("--port", "-p", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.option("--drafts/--no-drafts", default=None, help="Include articles marked draft: true.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+def serve(config_file: str | None, host: str, port: int, drafts: bool | None, quiet: bool) -> None:
+    """Build, serve and watch the site; reload open pages on every change.
+
+    Watches content, templates, static files, the data folder and the config.
+    A failed rebuild keeps serving the last good site and shows the error in
+    the terminal and on the page.  Ctrl-C stops.
+    """
+    logging.basicConfig(level=logging.ERROR if quiet else logging.INFO, format="%(message)s", stream=sys.stderr,
+                        force=True)
+    from .server import project_builder, serve as run_server
+
+    _load_config(config_file, {})  # bad config: say so now, exit 2
+    builder, watched = project_builder(config_file, drafts=drafts)
+    try:
+        run_server(builder, watched, host, port)
+    except OSError as exc:
+        click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@main.command()
+@config_option
+@click.option("--to", "target", default=None, metavar="DIR|[USER@]HOST:PATH",
+              help="Copy the site into a folder, or rsync it to HOST:PATH.")
+@click.option("--git", "to_git", is_flag=True, help="Commit the site to a branch and push it (as mkdocs gh-deploy).")
+@click.option("--branch", "-b", default="gh-pages", show_default=True, help="Branch for --git.")
+@click.option("--remote", "-r", default="origin", show_default=True, help="Remote (name or URL) for --git.")
+@click.option("--message", "-m", default=None, help="Commit message for --git.")
+@click.option("--push/--no-push", default=True, show_default=True, help="Push the branch after committing (--git).")
+@click.option("--cname", default=None, help="Custom domain: write a CNAME file into the branch (--git).")
+@click.option("--delete", is_flag=True, help="Remove files from the target that the site no longer has (--to).")
+@click.option("--build/--no-build", "do_build", default=True, show_default=True,
+              help="Build before publishing (--no-build publishes the output folder as it is).")
+@click.option("--output", "-o", type=click.Path(file_okay=False), default=None,
+              help="Output folder to build into and publish (overrides output_dir).")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+def deploy(config_file: str | None, target: str | None, to_git: bool, branch: str, remote: str,
+           message: str | None, push: bool, cname: str | None, delete: bool, do_build: bool,
+           output: str | None, quiet: bool) -> None:
+    """Publish the built site: to a folder or rsync target (--to), or a git branch (--git)."""
+    _setup_logging(0, quiet)
+    from .build import BuildError, build as run_build
+    from .deploy import DeployError, deploy_to_folder, deploy_to_git, deploy_with_rsync, is_remote
+    from .nlp import PipelineError
+
+    if not target and not to_git:
+        raise click.UsageError("say where to publish: --to DIR, --to USER@HOST:PATH, or --git")
+    config = _load_config(config_file, {})
+    site = Path(output).resolve() if output else config.folder("output_dir")
+    if do_build:
+        try:
+            run_build(config, output=site)
+        except BuildError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            click.echo("build failed: nothing was published", err=True)
+            sys.exit(EXIT_BUILD)
+        except PipelineError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_PIPELINE)
+    try:
+        if target:
+            if is_remote(target):
+                deploy_with_rsync(site, target, delete=delete)
+                if not quiet:
+                    click.echo(f"published {site} to {target} with rsync")
+            else:
+                copied, removed = deploy_to_folder(site, Path(target), delete=delete)
+                if not quiet:
+                    click.echo(f"published {site} to {target}: {copied} file(s) written, {removed} removed")
+        if to_git:
+            result = deploy_to_git(site, config.root, branch=branch, remote=remote, message=message, push=push,
+                                   cname=cname)
+            if not quiet:
+                if result.commit is None:
+                    click.echo(f"{branch}: the site has not changed, nothing to commit"
+                               + ("; pushed" if result.pushed else ""))
+                else:
+                    click.echo(f"{branch}: committed {result.commit[:12]} ({result.files} files)"
+                               + (f" and pushed to {remote}" if result.pushed else "; not pushed (--no-push)"))
+    except DeployError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BUILD)
+
+
+@main.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 def new(directory: str) -> None:
     """Create a new briefing project in DIRECTORY."""

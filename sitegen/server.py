@@ -1,0 +1,373 @@
+"""The preview server: build, serve, watch, rebuild, reload every open browser.
+
+Modelled on MkDocs' ``livereload`` (its own small server rather than the
+``livereload`` package, for the same reasons MkDocs gave: control over what is
+served while a build runs, and a handler that tests can call directly):
+
+* each build goes into a fresh folder; the server switches to it only when the
+  build has succeeded, so a half-built site is never served, and a failed
+  build leaves the last good site in place;
+* file events are polled and debounced (an editor's save is several writes);
+* every HTML page gets a small script before ``</body>`` that long-polls
+  ``/livereload/EPOCH/ID`` and reloads the page when a rebuild has finished;
+* after a failed build every page also shows the error as a notice, until
+  the next good build clears it (MkDocs only logs it);
+* it binds 127.0.0.1 by default and refuses paths that leave the site.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import mimetypes
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT = 60.0  # seconds a /livereload request waits before answering "no change"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+}
+
+
+class BuildFailed(Exception):
+    """A build failed; the message is what the reader of the terminal needs."""
+
+
+Builder = Callable[[Path], None]  # build the site into the given (new) folder
+
+
+def snapshot(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of every file under ``paths``, skipping editors' temp files."""
+    out: dict[str, tuple[int, int]] = {}
+    for root in paths:
+        candidates = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
+        for p in candidates:
+            name = p.name
+            if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or "__pycache__" in p.parts:
+                continue
+            try:
+                st = p.stat()
+            except OSError:
+                continue  # removed while we looked
+            if p.is_file():
+                out[str(p)] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+RELOAD_SCRIPT = """<script>
+(function () {
+  var epoch = %d;
+  function poll() {
+    fetch("/livereload/" + epoch + "/" + Date.now(), { cache: "no-store" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (t) { if (parseInt(t, 10) > epoch) { location.reload(); } else { poll(); } })
+      .catch(function () { setTimeout(poll, 1000); });
+  }
+  poll();
+})();
+</script>
+"""
+
+ERROR_NOTICE = """<div id="sitegen-build-error" role="alert" style="position:fixed;left:0;right:0;bottom:0;\
+z-index:2147483647;max-height:50vh;overflow:auto;margin:0;padding:0.9rem 1.2rem;background:#7a0010;color:#fff;\
+font:14px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:pre-wrap;\
+border-top:4px solid #ffb3bd"><strong>sitegen: the last build failed; this is the last good build.</strong>
+%s</div>
+"""
+
+
+class LiveServer(ThreadingHTTPServer):
+    """Serves the last good build and rebuilds it when watched files change."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, builder: Builder, watched: Callable[[], list[Path]], host: str = "127.0.0.1",
+                 port: int = 8000, *, poll: float = 0.3, debounce: float = 0.25):
+        self.builder = builder
+        self.watched = watched
+        self.poll = poll
+        self.debounce = debounce
+        self.workdir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
+        self.site: Path | None = None  # the last good build
+        self.error: str | None = None  # the error of the last build, if it failed
+        self.epoch = 0  # bumped after every build, good or failed
+        self.builds = 0
+        self.cond = threading.Condition()
+        self.stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._thread: threading.Thread | None = None
+        try:
+            super().__init__((host, port), Handler)
+        except BaseException:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            raise
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        shown = f"[{host}]" if ":" in str(host) else host
+        return f"http://{shown}:{port}/"
+
+    # -- building ---------------------------------------------------------
+
+    def rebuild(self) -> bool:
+        """Build into a new folder; switch to it only if the build succeeded."""
+        self.builds += 1
+        out = self.workdir / f"site-{self.builds}"
+        started = time.perf_counter()
+        try:
+            self.builder(out)
+        except Exception as exc:  # noqa: BLE001 - any failure must keep the server up
+            message = str(exc) if isinstance(exc, BuildFailed) else f"{type(exc).__name__}: {exc}"
+            log.error("build failed; still serving the last good build:\n%s", message)
+            shutil.rmtree(out, ignore_errors=True)
+            with self.cond:
+                self.error = message
+                self.epoch += 1
+                self.cond.notify_all()
+            return False
+        with self.cond:
+            old, self.site = self.site, out
+            was_failing, self.error = self.error is not None, None
+            self.epoch += 1
+            self.cond.notify_all()
+        log.info("built in %.1f s%s; reloading open pages", time.perf_counter() - started,
+                 " (error cleared)" if was_failing else "")
+        # The folder before the previous one can go: requests still reading the
+        # previous one finish undisturbed.
+        for folder in self.workdir.glob("site-*"):
+            if folder not in (out, old):
+                shutil.rmtree(folder, ignore_errors=True)
+        return True
+
+    def watch(self) -> None:
+        """Poll the watched files; after a change has settled, rebuild."""
+        last = snapshot(self.watched())
+        while not self.stopping.wait(self.poll):
+            now = snapshot(self.watched())
+            if now == last:
+                continue
+            # Debounce: an editor's save (or a git checkout) is many writes.
+            while not self.stopping.wait(self.debounce):
+                again = snapshot(self.watched())
+                if again == now:
+                    break
+                now = again
+            if self.stopping.is_set():
+                return
+            changed = sorted(set(now.items()) ^ set(last.items()))
+            log.info("changed: %s", ", ".join(sorted({Path(p).name for p, _ in changed})[:5]) or "?")
+            last = now
+            self.rebuild()
+
+    # -- running ----------------------------------------------------------
+
+    def start(self) -> None:
+        """First build, then the watcher thread (the caller serves)."""
+        self.rebuild()
+        self._watcher = threading.Thread(target=self.watch, name="sitegen-watch", daemon=True)
+        self._watcher.start()
+
+    def start_background(self) -> None:
+        """Build, watch and serve from background threads (for tests)."""
+        self.start()
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="sitegen-serve", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop watching and serving; wake waiting reload requests; remove the builds."""
+        self.stopping.set()
+        with self.cond:
+            self.cond.notify_all()
+        if self._thread is not None:
+            self.shutdown()
+            self._thread.join(timeout=5)
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+        self.server_close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def wait_for_change(self, epoch: int, timeout: float = POLL_TIMEOUT) -> int:
+        with self.cond:
+            self.cond.wait_for(lambda: self.epoch > epoch or self.stopping.is_set(), timeout=timeout)
+            return self.epoch
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: LiveServer
+    server_version = "sitegen"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self.handle_get(head=True)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.handle_get(head=False)
+
+    def handle_get(self, head: bool) -> None:
+        path = urlsplit(self.path).path
+        if path.startswith("/livereload/"):
+            self.livereload(path)
+            return
+        status, headers, body = self.server_response(path)
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def livereload(self, path: str) -> None:
+        parts = path.strip("/").split("/")
+        try:
+            epoch = int(parts[1])
+        except (IndexError, ValueError):
+            self.send_error(HTTPStatus.BAD_REQUEST, "expected /livereload/EPOCH/ID")
+            return
+        current = self.server.wait_for_change(epoch)
+        body = str(current).encode()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def server_response(self, url_path: str) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body for ``url_path`` (the request handler's logic)."""
+        return respond(self.server, url_path)
+
+
+def respond(server: LiveServer, url_path: str) -> tuple[int, dict[str, str], bytes]:
+    """Map a URL path to (status, headers, body); pure enough to test directly."""
+    with server.cond:
+        site, error, epoch = server.site, server.error, server.epoch
+    decoded = unquote(url_path)
+    parts = decoded.replace("\\", "/").split("/")
+    if "\x00" in decoded or any(p == ".." for p in parts) or not decoded.startswith("/"):
+        return _text(HTTPStatus.BAD_REQUEST, "bad path")
+    if site is None:  # no good build yet: say why, and reload when there is one
+        page = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed</title>"
+                "</head><body><h1>The site could not be built</h1></body></html>")
+        return (HTTPStatus.SERVICE_UNAVAILABLE, {"Content-Type": CONTENT_TYPES[".html"]},
+                inject(page.encode(), epoch, error or "the first build has not finished"))
+    root = site.resolve()
+    target = (root / decoded.lstrip("/")).resolve()
+    if target != root and root not in target.parents:  # e.g. a symlink that leaves the site
+        return _text(HTTPStatus.FORBIDDEN, "outside the site")
+    if target.is_dir():
+        if not url_path.endswith("/"):
+            return HTTPStatus.MOVED_PERMANENTLY, {"Location": quote(decoded) + "/"}, b""
+        target = target / "index.html"
+    status = HTTPStatus.OK
+    if not target.is_file():
+        status, target = HTTPStatus.NOT_FOUND, root / "404.html"
+        if not target.is_file():
+            return _text(status, "not found")
+    try:
+        body = target.read_bytes()
+    except OSError:
+        return _text(HTTPStatus.NOT_FOUND, "not found")
+    ctype = CONTENT_TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    if target.suffix == ".html":
+        body = inject(body, epoch, error)
+    return status, {"Content-Type": ctype}, body
+
+
+def inject(page: bytes, epoch: int, error: str | None) -> bytes:
+    """Add the reload script (and the error notice, if any) before ``</body>``."""
+    extra = RELOAD_SCRIPT % epoch
+    if error:
+        extra = ERROR_NOTICE % html.escape(error) + extra
+    data = extra.encode("utf-8")
+    at = page.lower().rfind(b"</body>")
+    return page[:at] + data + page[at:] if at >= 0 else page + data
+
+
+def _text(status: int, message: str) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "text/plain; charset=utf-8"}, (message + "\n").encode()
+
+
+# -- the project's builder, for ``sitegen serve`` ------------------------------
+
+def project_builder(config_file: str | None, *, drafts: bool | None = None) -> tuple[Builder, Callable[[], list[Path]]]:
+    """A builder that reloads the config and builds the whole project, and the paths to watch."""
+    from .build import BuildError, build
+    from .config import ConfigError, load_config
+    from .nlp import PipelineError
+
+    state: dict[str, list[Path]] = {}
+
+    def load() -> Any:
+        try:
+            config = load_config(config_file)
+        except ConfigError as exc:
+            raise BuildFailed("\n".join(f"{exc.path}: {e}" for e in exc.errors)) from exc
+        state["watch"] = [config.folder(k) for k in ("content_dir", "templates_dir", "static_dir", "data_dir")]
+        state["watch"].append(config.path or config.root / "sitegen.yaml")
+        return config
+
+    def builder(out: Path) -> None:
+        config = load()
+        try:
+            result = build(config, output=out, drafts=drafts)
+        except BuildError as exc:
+            raise BuildFailed("\n".join(str(p) for p in exc.problems)) from exc
+        except PipelineError as exc:
+            raise BuildFailed(str(exc)) from exc
+        log.info("built %d articles into %d pages", result.articles, result.pages)
+
+    def watched() -> list[Path]:
+        if "watch" not in state:
+            try:
+                load()
+            except BuildFailed:
+                cfg = Path(config_file) if config_file else Path.cwd() / "sitegen.yaml"
+                return [cfg]
+        return state["watch"]
+
+    return builder, watched
+
+
+def serve(builder: Builder, watched: Callable[[], list[Path]], host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Build, serve and watch until Ctrl-C."""
+    server = LiveServer(builder, watched, host, port)
+    if threading.current_thread() is threading.main_thread():
+        # `kill` (SIGTERM) stops as cleanly as Ctrl-C.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        server.start()
+        log.warning("serving on %s (watching for changes; Ctrl-C to stop)", server.url)
+        server.serve_forever(poll_interval=0.25)
+    except KeyboardInterrupt:
+        log.warning("stopped")
+    finally:
+        server.stopping.set()
+        with server.cond:
+            server.cond.notify_all()
+        server.server_close()
+        shutil.rmtree(server.workdir, ignore_errors=True)
+
