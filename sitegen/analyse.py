@@ -12,6 +12,7 @@ from typing import Any
 
 from . import nlp
 from .clean import normalise
+from .actors import article_actors
 from .keyphrases import keyphrases
 from .model import Analysis, Article, Sentence
 from .summarise import METHOD, summarise
@@ -45,6 +46,7 @@ def analyse(article: Article, settings: Mapping[str, Any]) -> Analysis:
         summary=summary,
         summary_method=method,
         keyphrases=keyphrases(doc, sentences, settings["summary.keyphrases"]),
+        actors=article_actors(doc, sentences),
     )
 
 
@@ -80,5 +82,6 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
         "summary_method": analysis.summary_method,
         "editor_summary": list(m.summary) if m.summary else None,
         "keyphrases": list(analysis.keyphrases),
+        "actors": [actor.to_json() for actor in analysis.actors],
         "warnings": [str(w) for w in a.warnings],
     }

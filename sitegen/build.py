@@ -8,7 +8,6 @@ stops, and a failed build never touches the previous output.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Sequence
@@ -18,16 +17,15 @@ from typing import Any
 
 import jinja2
 
-from . import __version__
-from .analyse import analyse, to_json
+from .actors import ActorIdError, OverridesError
+from .analyse import analyse
+from .assemble import assemble
 from .config import Config
-from .feeds import add_publishing_files, summaries_of
 from .ingest import IngestError, find_articles, read_article
 from .model import Analysis, Article, Problem
-from .overview import OverviewInput, overview
-from .render import THEME, Renderer, article_context, display_title, environment, format_date, reading_minutes
+from .pages import render_site
 from .search import SearchIndexError, index_site
-from .writer import OutputConflict, SiteFiles, copy_tree_into, write_site
+from .writer import OutputConflict, write_site
 
 log = logging.getLogger(__name__)
 
@@ -93,116 +91,6 @@ def load_articles(config: Config, *, drafts: bool) -> tuple[list[Article], list[
     return articles, errors, warnings
 
 
-def sort_newest_first(analyses: Sequence[Analysis]) -> list[Analysis]:
-    """Newest first; undated articles last, then by title for a stable order."""
-    return sorted(
-        analyses,
-        key=lambda a: (a.article.meta.date is None, -(a.article.meta.date.toordinal() if a.article.meta.date else 0),
-                       display_title(a).casefold(), a.article.slug),
-    )
-
-
-def article_path(slug: str) -> str:
-    return f"articles/{slug}.html"
-
-
-def listing_item(analysis: Analysis, config: Config) -> dict[str, Any]:
-    by_id = {s.id: s for s in analysis.sentences}
-    lede = analysis.article.meta.dek
-    if not lede and analysis.summary and analysis.summary[0] in by_id:
-        lede = by_id[analysis.summary[0]].text
-    return {
-        "path": article_path(analysis.article.slug),
-        "title": display_title(analysis),
-        "meta": analysis.article.meta,
-        "minutes": reading_minutes(analysis.word_count, config["build.words_per_minute"]),
-        "lede": lede,
-    }
-
-
-def overview_items(analyses: Sequence[Analysis], count: int) -> list[dict[str, Any]]:
-    """The home page's cited overview sentences."""
-    inputs = [OverviewInput(a.article.slug, a.article.meta.date, a.sentences, a.summary) for a in analyses]
-    by_slug = {a.article.slug: a for a in analyses}
-    items = []
-    for slug, sid in overview(inputs, count):
-        a = by_slug[slug]
-        sentence = next(s for s in a.sentences if s.id == sid)
-        source = a.article.meta.source or "source not named"
-        items.append({
-            "slug": slug,
-            "sentence": sid,
-            "text": sentence.text,
-            "href": f"{article_path(slug)}#{sid}",
-            "label": f"{display_title(a)} ({source}, {format_date(a.article.meta.date)})",
-        })
-    return items
-
-
-def site_context(config: Config, article_count: int) -> dict[str, Any]:
-    return {
-        "title": config["site.title"],
-        "description": config["site.description"],
-        "language": config["site.language"],
-        "base_url": config["site.base_url"].rstrip("/"),
-        "author": config["site.author"],
-        "version": __version__,
-        "article_count": article_count,
-        "nav": [
-            {"label": "Articles", "path": "articles/index.html", "section": "articles"},
-            {"label": "Actors", "path": "actors/index.html", "section": "actors"},
-            {"label": "Timeline", "path": "timeline/index.html", "section": "timeline"},
-        ],
-    }
-
-
-def briefing_json(config: Config, analyses: Sequence[Analysis], overview: Sequence[dict[str, Any]]) -> str:
-    data = {
-        "generator": f"sitegen {__version__}",
-        "site": {k.split(".", 1)[1]: config[k] for k in ("site.title", "site.description", "site.base_url", "site.language")},
-        "articles": [to_json(a) for a in analyses],
-        "overview": [{"article": o["slug"], "sentence": o["sentence"], "text": o["text"]} for o in overview],
-    }
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-
-
-def render_site(config: Config, analyses: Sequence[Analysis]) -> SiteFiles:
-    """Every output file of the site, in memory."""
-    ordered = sort_newest_first(analyses)
-    env = environment(config.folder("templates_dir"))
-    renderer = Renderer(env, site_context(config, len(ordered)))
-    files = SiteFiles()
-    items = [listing_item(a, config) for a in ordered]
-    overview = overview_items(ordered, config["summary.overview_sentences"])
-
-    files.add("index.html", renderer.page("index.html", "index.html", section="home", articles=items,
-                                          overview=overview), "home page")
-    files.add("articles/index.html", renderer.page("articles.html", "articles/index.html", section="articles",
-                                                   articles=items), "article listing")
-    for a in ordered:
-        path = article_path(a.article.slug)
-        ctx = article_context(a, config["build.words_per_minute"])
-        title = display_title(a)
-        description = a.article.meta.dek or " ".join(s.text for s in ctx["summary_sentences"])[:300]
-        files.add(path, renderer.page("article.html", path, section="articles", title=title,
-                                      description=description, **ctx), a.article.path)
-    files.add("actors/index.html", renderer.page(
-        "coming.html", "actors/index.html", section="actors", heading="Actors",
-        message="The actor index (who is in the story, in what role, saying what) is coming in a later release."),
-        "actor index")
-    files.add("timeline/index.html", renderer.page(
-        "coming.html", "timeline/index.html", section="timeline", heading="Timeline",
-        message="The timeline of dated events across all articles is coming in a later release."),
-        "timeline")
-    files.add("briefing.json", briefing_json(config, ordered, overview), "briefing data")
-    # Search page, 404, Atom feed, sitemap, robots.txt (after every HTML page: the sitemap lists them).
-    add_publishing_files(files, renderer, ordered, summaries_of(ordered))
-    # Static files: the project's own first, then the built-in theme's.
-    copy_tree_into(files, config.folder("static_dir"), "static", "static")
-    copy_tree_into(files, THEME / "static", "static", "theme static")
-    return files
-
-
 def build(config: Config, *, output: Path | None = None, drafts: bool | None = None,
           strict: bool | None = None) -> BuildResult:
     """Build the site described by ``config``; raise BuildError on failure.
@@ -230,7 +118,17 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
         analyses.append(analyse(article, settings))
 
     try:
-        files = render_site(config, analyses)
+        briefing = assemble(analyses, data_dir=config.folder("data_dir"),
+                            overview_sentences=config["summary.overview_sentences"])
+    except OverridesError as exc:
+        raise BuildError(list(exc.problems)) from exc
+    except ActorIdError as exc:
+        raise BuildError([str(exc)]) from exc
+    for w in briefing.warnings:
+        log.warning("%s", w)
+
+    try:
+        files = render_site(config, briefing)
     except OutputConflict as exc:
         raise BuildError([str(exc)]) from exc
     except jinja2.TemplateSyntaxError as exc:
@@ -251,14 +149,16 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
 
 
 def _template_location(exc: BaseException) -> str:
-    """'file:line' of the innermost template frame in a Jinja2 traceback."""
+    """'file:line' of the innermost template frame in a Jinja2 traceback.
+
+    Jinja2 rewrites tracebacks so that template frames carry the template's
+    file name and line number.
+    """
     tb = exc.__traceback__
     where = "template"
     while tb is not None:
-        frame = tb.tb_frame
-        if "__jinja_template__" in frame.f_globals:
-            filename = frame.f_code.co_filename
-            template = frame.f_globals["__jinja_template__"]
-            where = f"{filename}:{template.get_corresponding_lineno(tb.tb_lineno)}"
+        filename = tb.tb_frame.f_code.co_filename
+        if not filename.endswith(".py") and not filename.startswith("<"):
+            where = f"{filename}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where

@@ -114,6 +114,7 @@ class Analysis:
     summary: tuple[str, ...]  # sentence ids, in document order
     summary_method: str = ""
     keyphrases: tuple[str, ...] = ()
+    actors: tuple[Any, ...] = ()  # sitegen.actor_model.ArticleActor
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

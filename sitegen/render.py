@@ -64,12 +64,21 @@ def reading_minutes(words: int, words_per_minute: int) -> int:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """Part of a sentence: plain text, or a mention linked to an actor page."""
+
+    text: str
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
 class Piece:
     """A run of text in a paragraph: a sentence (with id) or the gap between."""
 
     text: str
     sentence: Sentence | None = None
     in_summary: bool = False
+    segments: tuple[Segment, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,32 @@ class RenderedBlock:
     pieces: tuple[Piece, ...] = ()
 
 
-def body_blocks(analysis: Analysis) -> list[RenderedBlock]:
-    """The article's blocks, paragraphs split into sentence pieces."""
+def segments(text: str, start: int, end: int, links: Sequence[Any]) -> tuple[Segment, ...]:
+    """Split ``text[start:end]`` at the linked mentions inside it.
+
+    ``links`` are non-overlapping spans with ``start``, ``end`` and ``actor``,
+    sorted by start.
+    """
+    out: list[Segment] = []
+    pos = start
+    for link in links:
+        if link.start < pos or link.end > end:
+            continue
+        if link.start > pos:
+            out.append(Segment(text[pos:link.start]))
+        out.append(Segment(text[link.start:link.end], link.actor))
+        pos = link.end
+    if pos < end:
+        out.append(Segment(text[pos:end]))
+    return tuple(out)
+
+
+def body_blocks(analysis: Analysis, links: Sequence[Any] = ()) -> list[RenderedBlock]:
+    """The article's blocks, paragraphs split into sentence pieces.
+
+    Mentions in ``links`` (see :class:`sitegen.assemble.MentionLink`) become
+    segments linked to their actor's page.
+    """
     text = analysis.article.text
     summary = set(analysis.summary)
     by_block: dict[int, list[Sentence]] = {}
@@ -99,7 +132,8 @@ def body_blocks(analysis: Analysis) -> list[RenderedBlock]:
         for s in by_block.get(p, []):
             if s.start > pos:
                 pieces.append(Piece(text[pos:s.start]))
-            pieces.append(Piece(s.text, s, s.id in summary))
+            inside = [m for m in links if s.start <= m.start and m.end <= s.end]
+            pieces.append(Piece(s.text, s, s.id in summary, segments(text, s.start, s.end, inside)))
             pos = s.end
         if pos < block.end:
             pieces.append(Piece(text[pos:block.end]))
@@ -130,14 +164,14 @@ class Renderer:
         return html.encode("utf-8")
 
 
-def article_context(analysis: Analysis, words_per_minute: int) -> dict[str, Any]:
+def article_context(analysis: Analysis, words_per_minute: int, links: Sequence[Any] = ()) -> dict[str, Any]:
     """What the article template needs, beyond the site-wide context."""
     by_id = {s.id: s for s in analysis.sentences}
     return {
         "article": analysis.article,
         "meta": analysis.article.meta,
         "analysis": analysis,
-        "blocks": body_blocks(analysis),
+        "blocks": body_blocks(analysis, links),
         "summary_sentences": [by_id[i] for i in analysis.summary if i in by_id],
         "reading_minutes": reading_minutes(analysis.word_count, words_per_minute),
     }

@@ -1,0 +1,111 @@
+"""The assemble stage: corpus-wide views built from every article's analysis.
+
+Runs after every article is analysed and before anything is rendered: the
+merged actors (with the editor's ``data/actors.yaml`` applied), the overview
+of the whole story for the home page, and the links from actor mentions in
+the text to actor pages.  No NLP happens here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .actor_model import Actor
+from .actors import load_overrides, merge_actors
+from .model import Analysis, Problem
+from .overview import OverviewInput, overview
+
+
+@dataclass(frozen=True)
+class OverviewItem:
+    """One cited sentence of the home page's overview."""
+
+    slug: str
+    sentence: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MentionLink:
+    """A span of an article's text that names an actor with a page."""
+
+    start: int
+    end: int
+    actor: str
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """Everything the renderer needs about the whole corpus."""
+
+    analyses: tuple[Analysis, ...]  # newest first, undated last
+    actors: tuple[Actor, ...]
+    overview: tuple[OverviewItem, ...]
+    links: dict[str, tuple[MentionLink, ...]] = field(default_factory=dict)  # slug -> spans
+    warnings: tuple[Problem, ...] = ()
+
+    def analysis(self, slug: str) -> Analysis:
+        return next(a for a in self.analyses if a.article.slug == slug)
+
+
+def sort_newest_first(analyses: Sequence[Analysis]) -> list[Analysis]:
+    """Newest first; undated articles last, then by slug for a stable order."""
+    return sorted(
+        analyses,
+        key=lambda a: (a.article.meta.date is None,
+                       -(a.article.meta.date.toordinal() if a.article.meta.date else 0), a.article.slug),
+    )
+
+
+def mention_links(analyses: Sequence[Analysis], actors: Sequence[Actor]) -> dict[str, tuple[MentionLink, ...]]:
+    """Spans of each article's text to link to actor pages.
+
+    The corpus actors record their mentions as (article, sentence, text); an
+    article actor's mention carries the character offsets.  Hidden actors have
+    no corpus entry, so their mentions stay plain text.
+    """
+    owner: dict[tuple[str, str, str], str] = {}
+    for actor in actors:
+        for m in actor.mentions:
+            owner.setdefault((m.article, m.sentence, m.text), actor.id)
+    links: dict[str, tuple[MentionLink, ...]] = {}
+    for a in analyses:
+        spans = []
+        for article_actor in a.actors:
+            for m in article_actor.mentions:
+                actor_id = owner.get((a.article.slug, m.sentence, m.text))
+                if actor_id:
+                    spans.append(MentionLink(m.start, m.end, actor_id))
+        spans.sort(key=lambda s: (s.start, -s.end))
+        kept: list[MentionLink] = []
+        for span in spans:  # no overlapping links
+            if not kept or span.start >= kept[-1].end:
+                kept.append(span)
+        links[a.article.slug] = tuple(kept)
+    return links
+
+
+def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences: int) -> Briefing:
+    """Merge actors, choose the overview, link mentions.
+
+    Raises :class:`sitegen.actors.OverridesError` for an invalid
+    ``actors.yaml`` (the build reports it with file and line).
+    """
+    ordered = sort_newest_first(analyses)
+    overrides = load_overrides(data_dir / "actors.yaml")
+    actors = merge_actors([(a.article.slug, a.actors) for a in ordered], overrides)
+    chosen = overview(
+        [OverviewInput(a.article.slug, a.article.meta.date, a.sentences, a.summary) for a in ordered],
+        overview_sentences,
+    )
+    by_slug = {a.article.slug: {s.id: s for s in a.sentences} for a in ordered}
+    items = tuple(OverviewItem(slug, sid, by_slug[slug][sid].text) for slug, sid in chosen)
+    return Briefing(
+        analyses=tuple(ordered),
+        actors=actors,
+        overview=items,
+        links=mention_links(ordered, actors),
+        warnings=tuple(overrides.warnings),
+    )

@@ -1,0 +1,196 @@
+"""The site's pages: which pages exist and what each template is given.
+
+Takes the assembled :class:`~sitegen.assemble.Briefing` and returns every
+output file in memory (:class:`~sitegen.writer.SiteFiles`); only the writer
+touches the disk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from . import __version__
+from .actor_model import Actor
+from .analyse import to_json
+from .assemble import Briefing
+from .config import Config
+from .feeds import add_publishing_files, summaries_of
+from .model import Analysis
+from .render import THEME, Renderer, article_context, display_title, environment, format_date, reading_minutes
+from .writer import SiteFiles, copy_tree_into
+
+# Actor types in the order the index shows them, with their headings.
+ACTOR_TYPES = (
+    ("person", "People"),
+    ("organisation", "Organisations"),
+    ("country", "Countries"),
+    ("place", "Places"),
+    ("group", "Groups"),
+)
+
+
+def article_path(slug: str) -> str:
+    return f"articles/{slug}.html"
+
+
+def actor_path(actor_id: str) -> str:
+    return f"actors/{actor_id}.html"
+
+
+def listing_item(analysis: Analysis, config: Config) -> dict[str, Any]:
+    by_id = {s.id: s for s in analysis.sentences}
+    lede = analysis.article.meta.dek
+    if not lede and analysis.summary and analysis.summary[0] in by_id:
+        lede = by_id[analysis.summary[0]].text
+    return {
+        "path": article_path(analysis.article.slug),
+        "title": display_title(analysis),
+        "meta": analysis.article.meta,
+        "minutes": reading_minutes(analysis.word_count, config["build.words_per_minute"]),
+        "lede": lede,
+    }
+
+
+def overview_context(briefing: Briefing) -> list[dict[str, Any]]:
+    """The home page's cited overview sentences."""
+    items = []
+    for item in briefing.overview:
+        a = briefing.analysis(item.slug)
+        source = a.article.meta.source or "source not named"
+        items.append({
+            "text": item.text,
+            "href": f"{article_path(item.slug)}#{item.sentence}",
+            "label": f"{display_title(a)} ({source}, {format_date(a.article.meta.date)})",
+        })
+    return items
+
+
+def site_context(config: Config, article_count: int) -> dict[str, Any]:
+    return {
+        "title": config["site.title"],
+        "description": config["site.description"],
+        "language": config["site.language"],
+        "base_url": config["site.base_url"].rstrip("/"),
+        "author": config["site.author"],
+        "version": __version__,
+        "article_count": article_count,
+        "nav": [
+            {"label": "Articles", "path": "articles/index.html", "section": "articles"},
+            {"label": "Actors", "path": "actors/index.html", "section": "actors"},
+            {"label": "Timeline", "path": "timeline/index.html", "section": "timeline"},
+        ],
+    }
+
+
+def briefing_json(config: Config, briefing: Briefing) -> str:
+    """``briefing.json``: the whole site's data, for reuse."""
+    data = {
+        "generator": f"sitegen {__version__}",
+        "site": {k.split(".", 1)[1]: config[k]
+                 for k in ("site.title", "site.description", "site.base_url", "site.language")},
+        "articles": [to_json(a) for a in briefing.analyses],
+        "overview": [{"article": o.slug, "sentence": o.sentence, "text": o.text} for o in briefing.overview],
+        "actors": [actor.to_json() for actor in briefing.actors],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def actor_summary(actor: Actor) -> dict[str, Any]:
+    return {
+        "id": actor.id,
+        "name": actor.name,
+        "type": actor.type,
+        "role": actor.role,
+        "path": actor_path(actor.id),
+        "mentions": actor.mention_count,
+        "articles": len(actor.articles),
+        "quotes": len(actor.quotes),
+    }
+
+
+def actor_context(actor: Actor, briefing: Briefing, names: dict[str, Actor]) -> dict[str, Any]:
+    """What the actor page shows: roles, quotes, articles, related actors."""
+    by_slug = {a.article.slug: a for a in briefing.analyses}
+    texts = {slug: {s.id: s.text for s in a.sentences} for slug, a in by_slug.items()}
+    mentions: dict[str, list[str]] = {}
+    for m in actor.mentions:
+        ids = mentions.setdefault(m.article, [])
+        if m.sentence not in ids:
+            ids.append(m.sentence)
+    articles = []
+    for slug in actor.articles:
+        a = by_slug[slug]
+        articles.append({
+            "title": display_title(a),
+            "path": article_path(slug),
+            "meta": a.article.meta,
+            "sentences": [{"href": f"{article_path(slug)}#{sid}", "text": texts[slug].get(sid, "")}
+                          for sid in mentions.get(slug, [])],
+        })
+    return {
+        "actor": actor,
+        "type_label": dict(ACTOR_TYPES).get(actor.type, actor.type.title()),
+        "roles": [{"text": r.text, "href": f"{article_path(r.article)}#{r.sentence}",
+                   "source": display_title(by_slug[r.article])} for r in actor.roles if r.article in by_slug],
+        "quotes": [{"text": q.text, "href": f"{article_path(q.article)}#{q.sentence}",
+                    "source": display_title(by_slug[q.article]), "meta": by_slug[q.article].article.meta}
+                   for q in actor.quotes if q.article in by_slug],
+        "articles": articles,
+        "related": [actor_summary(names[i]) for i in actor.related[:10] if i in names],
+    }
+
+
+def article_actors(analysis: Analysis, briefing: Briefing, names: dict[str, Actor]) -> list[dict[str, Any]]:
+    """The actors an article names, most mentioned in it first."""
+    counts = Counter(link.actor for link in briefing.links.get(analysis.article.slug, ()))
+    return [actor_summary(names[i]) | {"here": n} for i, n in counts.most_common() if i in names]
+
+
+def render_site(config: Config, briefing: Briefing) -> SiteFiles:
+    """Every output file of the site, in memory."""
+    ordered: Sequence[Analysis] = briefing.analyses
+    env = environment(config.folder("templates_dir"))
+    renderer = Renderer(env, site_context(config, len(ordered)))
+    files = SiteFiles()
+    items = [listing_item(a, config) for a in ordered]
+    names = {actor.id: actor for actor in briefing.actors}
+
+    files.add("index.html", renderer.page("index.html", "index.html", section="home", articles=items,
+                                          overview=overview_context(briefing)), "home page")
+    files.add("articles/index.html", renderer.page("articles.html", "articles/index.html", section="articles",
+                                                   articles=items), "article listing")
+    for a in ordered:
+        path = article_path(a.article.slug)
+        ctx = article_context(a, config["build.words_per_minute"], briefing.links.get(a.article.slug, ()))
+        title = display_title(a)
+        description = a.article.meta.dek or " ".join(s.text for s in ctx["summary_sentences"])[:300]
+        files.add(path, renderer.page("article.html", path, section="articles", title=title,
+                                      description=description, actors=article_actors(a, briefing, names),
+                                      actor_path=actor_path, **ctx), a.article.path)
+
+    groups = []
+    for kind, label in ACTOR_TYPES:
+        members = [actor_summary(x) for x in briefing.actors if x.type == kind]
+        if members:
+            groups.append({"type": kind, "label": label, "actors": members})
+    files.add("actors/index.html", renderer.page("actors.html", "actors/index.html", section="actors",
+                                                 groups=groups, total=len(briefing.actors)), "actor index")
+    for actor in briefing.actors:
+        path = actor_path(actor.id)
+        files.add(path, renderer.page("actor.html", path, section="actors",
+                                      **actor_context(actor, briefing, names)), f"actor {actor.name!r}")
+
+    files.add("timeline/index.html", renderer.page(
+        "coming.html", "timeline/index.html", section="timeline", heading="Timeline",
+        message="The timeline of dated events across all articles is coming in a later release."),
+        "timeline")
+    files.add("briefing.json", briefing_json(config, briefing), "briefing data")
+    # Search page, 404, Atom feed, sitemap, robots.txt (after every HTML page: the sitemap lists them).
+    add_publishing_files(files, renderer, list(ordered), summaries_of(list(ordered)))
+    # Static files: the project's own first, then the built-in theme's.
+    copy_tree_into(files, config.folder("static_dir"), "static", "static")
+    copy_tree_into(files, THEME / "static", "static", "theme static")
+    return files

@@ -1,0 +1,227 @@
+"""Whole builds: the seed briefing, raw seeds, failures and the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitegen.build import BuildError, build
+from sitegen.cli import main
+from sitegen.config import load_config
+
+from .conftest import ROOT
+from .sitecheck import article_body_text, broken_links, page_text
+
+pytestmark = pytest.mark.slow
+
+NOISE = ["date 2024-03-26", "Reference(s)", "cgtn.com", "[Read:", "A photo of humanitarian", "Hannah McKay",
+         "What's Your Reaction", "dislike", "Become a member", "Get the best offers", "HomeNews",
+         "Rally in Philadelphia"]
+
+
+@pytest.fixture(scope="module")
+def seed_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("seed") / "build"
+    build(load_config(ROOT / "sitegen.yaml"), output=out)
+    return out
+
+
+def test_seed_site_has_every_page(seed_site: Path) -> None:
+    assert (seed_site / "index.html").is_file()
+    articles = sorted(p for p in (seed_site / "articles").glob("*.html") if p.name != "index.html")
+    assert len(articles) == 5
+    for name in ("actors/index.html", "timeline/index.html", "briefing.json", "static/style.css"):
+        assert (seed_site / name).is_file(), name
+
+
+def test_no_noise_on_any_article_page(seed_site: Path) -> None:
+    for page in (seed_site / "articles").glob("*.html"):
+        text = page_text(page)
+        assert page.name == "index.html" or len(article_body_text(page)) > 500
+        for noise in NOISE:
+            assert noise not in text, f"{noise!r} on {page.name}"
+
+
+def test_every_link_and_anchor_resolves(seed_site: Path) -> None:
+    assert broken_links(seed_site) == []
+
+
+def test_links_are_relative(seed_site: Path) -> None:
+    for page in seed_site.rglob("*.html"):
+        html = page.read_text()
+        assert 'href="/' not in html and 'src="/' not in html, page
+
+
+def test_article_page_structure(seed_site: Path) -> None:
+    html = (seed_site / "articles" / "the-united-states-and-israel-are-coming-apart.html").read_text()
+    assert "<h1>The United States and Israel Are Coming Apart</h1>" in html
+    assert "The Atlantic" in html and 'datetime="2024-04-05"' in html and "min read" in html
+    assert html.count('class="s in-summary"') == 3  # summary sentences marked in the text
+    assert 'id="p1"' in html and 'id="s1"' in html
+
+
+def test_undated_article_says_so(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "a.txt").write_text(
+        "The minister said on Monday that talks would continue in Cairo next week.\n"
+        "Officials from both sides met for three hours and agreed to meet again.\n")
+    build(load_config(root=tmp_path))
+    text = page_text(next((tmp_path / "build" / "articles").glob("a*.html")))
+    assert "Undated" in text and "Source not named" in text
+
+
+def test_home_lists_articles_newest_first(seed_site: Path) -> None:
+    data = json.loads((seed_site / "briefing.json").read_text())
+    dates = [a["date"] for a in data["articles"]]
+    assert dates == sorted(dates, reverse=True)
+    html = (seed_site / "index.html").read_text()
+    html = html[html.index('id="latest-heading"'):]  # the listing, after the overview
+    positions = [html.find(a["slug"]) for a in data["articles"]]
+    assert positions == sorted(positions) and -1 not in positions
+
+
+def test_raw_seed_files_build_without_front_matter(tmp_path: Path, seeds_dir: Path) -> None:
+    shutil.copytree(seeds_dir, tmp_path / "content", ignore=shutil.ignore_patterns("*.md"))
+    result = build(load_config(root=tmp_path))
+    assert result.articles == 5
+    fields = {(w.path.split("/")[-1][:3], w.field) for w in result.warnings}
+    assert ("000", "date") not in fields and ("004", "date") in fields
+    for page in (tmp_path / "build" / "articles").glob("*.html"):
+        for noise in NOISE:  # the source site named in a reference block is metadata, not body text
+            assert noise not in article_body_text(page), f"{noise!r} in {page.name}"
+
+
+def make_project(tmp_path: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        p = tmp_path / "content" / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return tmp_path
+
+
+GOOD = "---\ntitle: Good\ndate: 2024-01-02\nsource: X\n---\nThe minister said on Monday that talks would go on.\n"
+
+
+def test_all_errors_reported_and_previous_build_kept(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"good.txt": GOOD})
+    build(load_config(root=project))
+    before = {p: p.read_bytes() for p in (project / "build").rglob("*") if p.is_file()}
+    (project / "content" / "bad1.txt").write_text("---\ntitle: [x\n---\nText here that is fine.\n")
+    (project / "content" / "bad2.md").write_text("")
+    (project / "content" / "bad3.txt").write_text("---\ndate: next Tuesday\n---\nSome words in a sentence.\n")
+    with pytest.raises(BuildError) as info:
+        build(load_config(root=project))
+    paths = sorted({p.path for p in info.value.problems})
+    assert paths == ["content/bad1.txt", "content/bad2.md", "content/bad3.txt"]
+    after = {p: p.read_bytes() for p in (project / "build").rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_duplicate_slugs_name_both_files(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"a.txt": GOOD, "b.txt": GOOD})
+    with pytest.raises(BuildError) as info:
+        build(load_config(root=project))
+    message = str(info.value)
+    assert "content/a.txt" in message and "content/b.txt" in message
+
+
+def test_strict_turns_warnings_into_errors(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"a.txt": "The minister said on Monday that talks would go on.\n"})
+    with pytest.raises(BuildError) as info:
+        build(load_config(root=project), strict=True)
+    assert "--strict" in str(info.value)
+
+
+def test_drafts_are_skipped_unless_asked(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"a.txt": GOOD, "d.txt": GOOD.replace("Good", "Draft piece").replace(
+        "---\nThe", "draft: true\n---\nThe")})
+    assert build(load_config(root=project)).articles == 1
+    assert build(load_config(root=project), drafts=True).articles == 2
+
+
+def test_project_templates_override_theme(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"a.txt": GOOD})
+    (project / "templates" / "partials").mkdir(parents=True)
+    (project / "templates" / "partials" / "footer.html").write_text("<p>Custom footer here</p>\n")
+    (project / "templates" / "articles.html").write_text(
+        '{% extends "!default/articles.html" %}{% block title %}All the articles{% endblock %}')
+    (project / "static").mkdir()
+    (project / "static" / "style.css").write_text("body{color:red}")
+    build(load_config(root=project))
+    assert "Custom footer here" in (project / "build" / "index.html").read_text()
+    assert "<title>All the articles</title>" in (project / "build" / "articles" / "index.html").read_text()
+    assert (project / "build" / "static" / "style.css").read_text() == "body{color:red}"
+
+
+def test_template_errors_name_file_and_line(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"a.txt": GOOD})
+    (project / "templates").mkdir()
+    (project / "templates" / "articles.html").write_text("line one\n{% if %}\n")
+    with pytest.raises(BuildError) as info:
+        build(load_config(root=project))
+    assert "articles.html" in str(info.value) and ":2" in str(info.value)
+    (project / "templates" / "articles.html").write_text("line one\n{{ no_such_variable }}\n")
+    with pytest.raises(BuildError) as info:
+        build(load_config(root=project))
+    assert "no_such_variable" in str(info.value) and "articles.html:2" in str(info.value)
+
+
+# ---- the command line ------------------------------------------------------
+
+def test_cli_build_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = make_project(tmp_path, {"a.txt": GOOD})
+    monkeypatch.chdir(project)
+    runner = CliRunner()
+    ok = runner.invoke(main, ["build", "-q"])
+    assert ok.exit_code == 0, ok.output
+    (project / "content" / "b.txt").write_text("")
+    failed = runner.invoke(main, ["build"])
+    assert failed.exit_code == 1 and "content/b.txt" in failed.output
+    (project / "sitegen.yaml").write_text("summary:\n  sentences: three\n")
+    bad = runner.invoke(main, ["build"])
+    assert bad.exit_code == 2 and "summary.sentences" in bad.output
+
+
+def test_cli_analyze_json_interface(tmp_path: Path) -> None:
+    runner = CliRunner()
+    src = ROOT / "content" / "002_46cd6f5a4c61ea49.txt"
+    result = runner.invoke(main, ["analyze", str(src), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert isinstance(data, list) and len(data) == 1
+    a = data[0]
+    for key in ("path", "slug", "title", "dek", "date", "source", "url", "sentences", "entities", "summary"):
+        assert key in a, key
+    text = (ROOT / "content" / "002_46cd6f5a4c61ea49.txt").read_text()
+    assert a["date"] == "2024-04-05"
+    assert {"id", "text", "start", "end"} <= set(a["sentences"][0])
+    assert {"text", "label", "start", "end"} <= set(a["entities"][0])
+    ids = {s["id"] for s in a["sentences"]}
+    assert a["summary"] and set(a["summary"]) <= ids
+    assert all(s["text"] in text for s in a["sentences"])
+
+
+def test_cli_new_scaffolds_a_buildable_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["new", str(tmp_path / "proj")])
+    assert result.exit_code == 0, result.output
+    for name in ("sitegen.yaml", "README.md", ".gitignore", "content/example.md"):
+        assert (tmp_path / "proj" / name).is_file(), name
+    assert runner.invoke(main, ["new", str(tmp_path / "proj")]).exit_code == 2  # never overwrites
+    monkeypatch.chdir(tmp_path / "proj")
+    built = runner.invoke(main, ["build", "-q"])
+    assert built.exit_code == 0, built.output
+    assert (tmp_path / "proj" / "build" / "articles" /
+            "city-council-approves-new-bus-lanes-after-months-of-debate.html").is_file()
+
+
+def test_cli_help_lists_every_command() -> None:
+    runner = CliRunner()
+    out = runner.invoke(main, ["--help"]).output
+    for command in ("build", "analyze", "new"):
+        assert command in out
+        assert runner.invoke(main, [command, "--help"]).exit_code == 0
