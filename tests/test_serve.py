@@ -1,0 +1,173 @@
+"""The preview server, with a fake builder: no spaCy, no browser."""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sitegen.server import BuildFailed, LiveServer, inject, respond
+
+PAGE = "<!doctype html><html><head><title>t</title></head><body><p>{text}</p></body></html>"
+
+
+class FakeProject:
+    """Builds content/page.txt into index.html; a text of 'FAIL' fails the build."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        (root / "content").mkdir(parents=True)
+        self.source = root / "content" / "page.txt"
+        self.source.write_text("hello")
+        self.calls = 0
+
+    def build(self, out: Path) -> None:
+        self.calls += 1
+        text = self.source.read_text()
+        if text == "FAIL":
+            raise BuildFailed("content/page.txt:1: the <text> is FAIL")
+        (out / "articles").mkdir(parents=True)
+        (out / "index.html").write_text(PAGE.format(text=text))
+        (out / "articles" / "index.html").write_text(PAGE.format(text="list"))
+        (out / "404.html").write_text(PAGE.format(text="not here"))
+        (out / "static.css").write_text("p{}")
+
+    def watched(self) -> list[Path]:
+        return [self.root / "content"]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> FakeProject:
+    return FakeProject(tmp_path / "project")
+
+
+@pytest.fixture
+def server(project: FakeProject):
+    s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05, debounce=0.05)
+    s.start_background()
+    yield s
+    s.close()
+
+
+def get(server: LiveServer, path: str) -> tuple[int, dict[str, str], str]:
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    conn.request("GET", path)  # sent as given: http.client does not normalise '..'
+    r = conn.getresponse()
+    body = r.read().decode()
+    conn.close()
+    return r.status, dict(r.getheaders()), body
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_binds_loopback_by_default(project: FakeProject) -> None:
+    s = LiveServer(project.build, project.watched, port=0)
+    try:
+        assert s.server_address[0] == "127.0.0.1"
+    finally:
+        s.server_close()
+
+
+def test_inject_before_last_body_tag() -> None:
+    out = inject(b"<body><p>x</p></body></html>", 3, None).decode()
+    assert out.index("var epoch = 3") < out.index("</body>") and "sitegen-build-error" not in out
+    out = inject(b"<body></body>", 1, "bad <thing>").decode()
+    assert "bad &lt;thing&gt;" in out and 'role="alert"' in out
+    assert inject(b"no body tag", 1, None).startswith(b"no body tag<script>")
+
+
+def test_serves_pages_with_reload_script(server: LiveServer) -> None:
+    status, headers, body = get(server, "/")
+    assert status == 200 and "<p>hello</p>" in body and "/livereload/" in body
+    assert headers["Content-Type"].startswith("text/html") and headers["Cache-Control"] == "no-store"
+    status, headers, body = get(server, "/static.css")
+    assert status == 200 and body == "p{}" and headers["Content-Type"].startswith("text/css")
+    status, headers, _ = get(server, "/articles")
+    assert status == 301 and headers["Location"] == "/articles/"
+    status, _, body = get(server, "/missing.html")
+    assert status == 404 and "not here" in body
+
+
+@pytest.mark.parametrize("path", ["/../secret.txt", "/%2e%2e/secret.txt", "/articles/../../secret.txt",
+                                  "/..%2fsecret.txt", "/%00", "/..\\secret.txt"])
+def test_refuses_path_traversal(server: LiveServer, project: FakeProject, path: str) -> None:
+    (server.workdir / "secret.txt").write_text("secret")
+    (project.root / "secret.txt").write_text("secret")
+    status, _, body = get(server, path)
+    assert status in (400, 403, 404) and "secret" not in body
+
+
+def test_refuses_symlink_out_of_site(server: LiveServer, tmp_path: Path) -> None:
+    (tmp_path / "outside.txt").write_text("secret")
+    assert server.site is not None
+    (server.site / "link.txt").symlink_to(tmp_path / "outside.txt")
+    status, _, body = respond(server, "/link.txt")
+    assert status == 403 and b"secret" not in body
+
+
+def test_change_rebuilds_and_wakes_reload_requests(server: LiveServer, project: FakeProject) -> None:
+    epoch = server.epoch
+    answers: list[str] = []
+    waiter = threading.Thread(target=lambda: answers.append(get(server, f"/livereload/{epoch}/1")[2]))
+    waiter.start()
+    time.sleep(0.2)
+    project.source.write_text("edited")
+    waiter.join(timeout=10)
+    assert answers and int(answers[0]) > epoch
+    wait_for(lambda: "<p>edited</p>" in get(server, "/")[2])
+
+
+def test_failed_build_keeps_last_good_site_and_shows_error(server: LiveServer, project: FakeProject) -> None:
+    good_site = server.site
+    project.source.write_text("FAIL")
+    wait_for(lambda: server.error is not None)
+    assert server.site == good_site and good_site is not None and good_site.is_dir()
+    status, _, body = get(server, "/")
+    assert status == 200 and "<p>hello</p>" in body  # the last good build
+    assert "sitegen-build-error" in body and "the &lt;text&gt; is FAIL" in body
+    project.source.write_text("fixed")
+    wait_for(lambda: server.error is None)
+    status, _, body = get(server, "/")
+    assert "<p>fixed</p>" in body and "sitegen-build-error" not in body
+
+
+def test_first_build_failing_serves_the_error_then_recovers(project: FakeProject) -> None:
+    project.source.write_text("FAIL")
+    s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05, debounce=0.05)
+    s.start_background()
+    try:
+        status, _, body = get(s, "/")
+        assert status == 503 and "is FAIL" in body and "/livereload/" in body
+        project.source.write_text("works")
+        wait_for(lambda: s.site is not None)
+        assert "<p>works</p>" in get(s, "/")[2]
+    finally:
+        s.close()
+
+
+def test_debounce_one_build_per_burst_of_writes(server: LiveServer, project: FakeProject) -> None:
+    server.debounce = 0.3
+    before = project.calls
+    for i in range(5):
+        project.source.write_text(f"burst {i}")
+        time.sleep(0.02)
+    wait_for(lambda: "<p>burst 4</p>" in get(server, "/")[2])
+    time.sleep(0.5)
+    assert project.calls - before <= 2
+
+
+def test_close_removes_builds_and_releases_port(project: FakeProject) -> None:
+    s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05)
+    s.start_background()
+    workdir = s.workdir
+    s.close()
+    assert not workdir.exists()
