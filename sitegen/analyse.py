@@ -13,9 +13,11 @@ from typing import Any
 from . import nlp
 from .clean import normalise
 from .actors import article_actors
+from .events import article_events
 from .keyphrases import keyphrases
 from .model import Analysis, Article, Sentence
 from .summarise import METHOD, summarise
+from .temporal import extract_timexes
 
 
 def editor_summary_ids(editor: tuple[str, ...], sentences: tuple[Sentence, ...]) -> tuple[str, ...]:
@@ -39,6 +41,8 @@ def analyse(article: Article, settings: Mapping[str, Any]) -> Analysis:
     else:
         summary = summarise(sentences, settings["summary.sentences"])
         method = METHOD
+    actors = article_actors(doc, sentences)
+    timexes = extract_timexes(doc, article.meta.date)
     return Analysis(
         article=article,
         sentences=sentences,
@@ -46,7 +50,9 @@ def analyse(article: Article, settings: Mapping[str, Any]) -> Analysis:
         summary=summary,
         summary_method=method,
         keyphrases=keyphrases(doc, sentences, settings["summary.keyphrases"]),
-        actors=article_actors(doc, sentences),
+        actors=actors,
+        timexes=timexes,
+        events=article_events(sentences, timexes, article.meta.date, actors),
     )
 
 
@@ -83,5 +89,11 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
         "editor_summary": list(m.summary) if m.summary else None,
         "keyphrases": list(analysis.keyphrases),
         "actors": [actor.to_json() for actor in analysis.actors],
+        "timexes": [
+            {"text": t.text, "start": t.start, "end": t.end, "type": t.type, "value": t.value,
+             "granularity": t.granularity, "mod": t.mod, "resolved": t.resolved}
+            for t in analysis.timexes
+        ],
+        "events": [e.to_json() for e in analysis.events],
         "warnings": [str(w) for w in a.warnings],
     }

@@ -8,12 +8,14 @@ the text to actor pages.  No NLP happens here.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .actor_model import Actor
 from .actors import load_overrides, merge_actors
+from .events import TimelineEvent, corpus_period, key_dates, merge_events
 from .model import Analysis, Problem
 from .overview import OverviewInput, overview
 
@@ -44,6 +46,7 @@ class Briefing:
     actors: tuple[Actor, ...]
     overview: tuple[OverviewItem, ...]
     links: dict[str, tuple[MentionLink, ...]] = field(default_factory=dict)  # slug -> spans
+    timeline: tuple[TimelineEvent, ...] = ()
     warnings: tuple[Problem, ...] = ()
 
     def analysis(self, slug: str) -> Analysis:
@@ -59,6 +62,28 @@ def sort_newest_first(analyses: Sequence[Analysis]) -> list[Analysis]:
     )
 
 
+def _owners(actors: Sequence[Actor]) -> dict[tuple[str, str, str], str]:
+    """(article, sentence, mention text) -> corpus actor id."""
+    owner: dict[tuple[str, str, str], str] = {}
+    for actor in actors:
+        for m in actor.mentions:
+            owner.setdefault((m.article, m.sentence, m.text), actor.id)
+    return owner
+
+
+def actor_id_map(analyses: Sequence[Analysis], actors: Sequence[Actor]) -> dict[tuple[str, str], str]:
+    """(article slug, article actor id) -> corpus actor id, by their mentions."""
+    owner = _owners(actors)
+    out: dict[tuple[str, str], str] = {}
+    for a in analyses:
+        for article_actor in a.actors:
+            votes = Counter(owner.get((a.article.slug, m.sentence, m.text)) for m in article_actor.mentions)
+            votes.pop(None, None)
+            if votes:
+                out[(a.article.slug, article_actor.id)] = votes.most_common(1)[0][0]
+    return out
+
+
 def mention_links(analyses: Sequence[Analysis], actors: Sequence[Actor]) -> dict[str, tuple[MentionLink, ...]]:
     """Spans of each article's text to link to actor pages.
 
@@ -66,10 +91,7 @@ def mention_links(analyses: Sequence[Analysis], actors: Sequence[Actor]) -> dict
     article actor's mention carries the character offsets.  Hidden actors have
     no corpus entry, so their mentions stay plain text.
     """
-    owner: dict[tuple[str, str, str], str] = {}
-    for actor in actors:
-        for m in actor.mentions:
-            owner.setdefault((m.article, m.sentence, m.text), actor.id)
+    owner = _owners(actors)
     links: dict[str, tuple[MentionLink, ...]] = {}
     for a in analyses:
         spans = []
@@ -87,7 +109,8 @@ def mention_links(analyses: Sequence[Analysis], actors: Sequence[Actor]) -> dict
     return links
 
 
-def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences: int) -> Briefing:
+def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences: int,
+             key_date_limit: int = 12) -> Briefing:
     """Merge actors, choose the overview, link mentions.
 
     Raises :class:`sitegen.actors.OverridesError` for an invalid
@@ -102,10 +125,19 @@ def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences
     )
     by_slug = {a.article.slug: {s.id: s for s in a.sentences} for a in ordered}
     items = tuple(OverviewItem(slug, sid, by_slug[slug][sid].text) for slug, sid in chosen)
+    period = corpus_period(a.article.meta.date for a in ordered)
+    timeline = merge_events(
+        [(a.article.slug, a.events, a.sentences) for a in reversed(ordered)],  # oldest article first
+        actor_id_map(ordered, actors),
+        corpus_start=period[0] if period else None,
+    )
+    keys = key_dates(timeline, key_date_limit)
+    timeline = tuple(replace(e, key=e.id in keys) for e in timeline)
     return Briefing(
         analyses=tuple(ordered),
         actors=actors,
         overview=items,
         links=mention_links(ordered, actors),
+        timeline=timeline,
         warnings=tuple(overrides.warnings),
     )

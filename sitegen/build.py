@@ -117,9 +117,20 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
         log.debug("analysing %s", article.path)
         analyses.append(analyse(article, settings))
 
+    for a in analyses:
+        # Never guessed: relative dates in an undated article stay unresolved.
+        unresolved = [t.text for t in a.timexes if not t.resolved]
+        if unresolved:
+            problem = Problem(a.article.path, f"{len(unresolved)} relative date expression(s) cannot be resolved "
+                              f"without a publication date: {', '.join(repr(u) for u in unresolved[:5])}"
+                              f"{', …' if len(unresolved) > 5 else ''}", None, "date")
+            warnings.append(problem)
+            log.warning("%s", problem)
+
     try:
         briefing = assemble(analyses, data_dir=config.folder("data_dir"),
-                            overview_sentences=config["summary.overview_sentences"])
+                            overview_sentences=config["summary.overview_sentences"],
+                            key_date_limit=config["timeline.key_dates"])
     except OverridesError as exc:
         raise BuildError(list(exc.problems)) from exc
     except ActorIdError as exc:

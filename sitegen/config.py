@@ -71,6 +71,7 @@ SCHEMA: dict[str, Option] = {
     "summary.sentences": Option("count", 3, "Sentences in each article's summary: a count (3) or a share of the article (0.2).", _positive_count),
     "summary.overview_sentences": Option("int", 6, "Sentences in the home page's overview of the whole briefing.", _overview_range),
     "summary.keyphrases": Option("int", 8, "Key phrases shown for each article."),
+    "timeline.key_dates": Option("int", 12, "Most key dates the timeline highlights (the dates most reported across sources); large timelines open on them."),
     "build.drafts": Option("bool", False, "Include articles marked draft: true."),
     "build.strict": Option("bool", False, "Treat warnings (missing date, source, …) as errors."),
     "build.words_per_minute": Option("int", 230, "Reading speed used for the reading-time estimate."),

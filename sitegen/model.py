@@ -115,6 +115,8 @@ class Analysis:
     summary_method: str = ""
     keyphrases: tuple[str, ...] = ()
     actors: tuple[Any, ...] = ()  # sitegen.actor_model.ArticleActor
+    timexes: tuple[Any, ...] = ()  # sitegen.temporal.Timex
+    events: tuple[Any, ...] = ()  # sitegen.events.Event
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -16,6 +16,7 @@ from . import __version__
 from .actor_model import Actor
 from .analyse import to_json
 from .assemble import Briefing
+from .events import TimelineEvent
 from .config import Config
 from .feeds import add_publishing_files, summaries_of
 from .model import Analysis
@@ -94,6 +95,7 @@ def briefing_json(config: Config, briefing: Briefing) -> str:
         "articles": [to_json(a) for a in briefing.analyses],
         "overview": [{"article": o.slug, "sentence": o.sentence, "text": o.text} for o in briefing.overview],
         "actors": [actor.to_json() for actor in briefing.actors],
+        "timeline": [event.to_json() for event in briefing.timeline],
     }
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
@@ -140,6 +142,7 @@ def actor_context(actor: Actor, briefing: Briefing, names: dict[str, Actor]) -> 
                    for q in actor.quotes if q.article in by_slug],
         "articles": articles,
         "related": [actor_summary(names[i]) for i in actor.related[:10] if i in names],
+        "events": [event_context(e, briefing, names) for e in briefing.timeline if actor.id in e.actors],
     }
 
 
@@ -147,6 +150,66 @@ def article_actors(analysis: Analysis, briefing: Briefing, names: dict[str, Acto
     """The actors an article names, most mentioned in it first."""
     counts = Counter(link.actor for link in briefing.links.get(analysis.article.slug, ()))
     return [actor_summary(names[i]) | {"here": n} for i, n in counts.most_common() if i in names]
+
+
+# Above this many events the timeline opens on its key dates.
+KEY_DATES_FROM = 30
+
+
+def event_context(event: TimelineEvent, briefing: Briefing, names: dict[str, Actor]) -> dict[str, Any]:
+    """One timeline entry: date label, text, actor chips and source links."""
+    sources = []
+    for s in event.sources:
+        a = briefing.analysis(s.article)
+        how = f"“{s.timex}”" if s.timex else "publication date"
+        sources.append({
+            "href": f"{article_path(s.article)}#{s.sentence}",
+            "label": a.article.meta.source or display_title(a),
+            "title": display_title(a),
+            "how": how,
+            "slug": s.article,
+        })
+    return {
+        "event": event,
+        "actors": [actor_summary(names[i]) for i in event.actors if i in names],
+        "sources": sources,
+    }
+
+
+def timeline_context(briefing: Briefing, names: dict[str, Actor]) -> dict[str, Any]:
+    """Events grouped by year and month; background apart; filter choices."""
+    main = [e for e in briefing.timeline if not e.background]
+    background = [e for e in briefing.timeline if e.background]
+    years: list[dict[str, Any]] = []
+    for e in main:
+        year = e.start.year
+        month = None if e.precision in ("year", "decade", "century", "half") else e.start.month
+        if not years or years[-1]["year"] != year:
+            years.append({"year": year, "months": []})
+        months = years[-1]["months"]
+        label = f"{e.start:%B %Y}" if month else f"{year}, no month given"
+        if not months or months[-1]["label"] != label:
+            months.append({"label": label, "id": f"m-{year}-{month or 0:02d}", "events": []})
+        months[-1]["events"].append(event_context(e, briefing, names))
+    actor_ids: list[str] = []
+    for e in main:
+        actor_ids.extend(i for i in e.actors if i not in actor_ids and i in names)
+    actor_choices = sorted((names[i] for i in actor_ids), key=lambda x: (-x.mention_count, x.name))
+    source_slugs = {s.article for e in main for s in e.sources}
+    sources = [{"slug": a.article.slug, "label": f"{display_title(a)} ({a.article.meta.source or 'source not named'})"}
+               for a in briefing.analyses if a.article.slug in source_slugs]
+    period = [a.article.meta.date for a in briefing.analyses if a.article.meta.date]
+    return {
+        "years": years,
+        "background": [event_context(e, briefing, names) for e in background],
+        "background_before": min(period).year - 1 if period else None,
+        "event_count": len(main),
+        "key_count": sum(1 for e in main if e.key),
+        "key_first": len(main) > KEY_DATES_FROM,
+        "actor_choices": [{"id": x.id, "name": x.name} for x in actor_choices[:60]],
+        "source_choices": sources,
+        "undated": [display_title(a) for a in briefing.analyses if not a.article.meta.date],
+    }
 
 
 def render_site(config: Config, briefing: Briefing) -> SiteFiles:
@@ -183,10 +246,8 @@ def render_site(config: Config, briefing: Briefing) -> SiteFiles:
         files.add(path, renderer.page("actor.html", path, section="actors",
                                       **actor_context(actor, briefing, names)), f"actor {actor.name!r}")
 
-    files.add("timeline/index.html", renderer.page(
-        "coming.html", "timeline/index.html", section="timeline", heading="Timeline",
-        message="The timeline of dated events across all articles is coming in a later release."),
-        "timeline")
+    files.add("timeline/index.html", renderer.page("timeline.html", "timeline/index.html", section="timeline",
+                                                   **timeline_context(briefing, names)), "timeline")
     files.add("briefing.json", briefing_json(config, briefing), "briefing data")
     # Search page, 404, Atom feed, sitemap, robots.txt (after every HTML page: the sitemap lists them).
     add_publishing_files(files, renderer, list(ordered), summaries_of(list(ordered)))

@@ -42,6 +42,7 @@ def environment(project_templates: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["date"] = format_date
+    env.filters["period"] = lambda e: format_period(e.value, e.precision, e.start)
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
     return env
 
@@ -51,6 +52,32 @@ def format_date(value: dt.date | None, empty: str = "undated") -> str:
     if value is None:
         return empty
     return f"{value.day} {value:%B %Y}"
+
+
+_SEASON_NAMES = {"SP": "spring", "SU": "summer", "FA": "autumn", "AU": "autumn", "WI": "winter"}
+
+
+def format_period(value: str, precision: str, start: dt.date) -> str:
+    """A date at its precision: '7 March 2024', 'week of 25 March 2024', 'spring 2024'."""
+    if precision == "day":
+        return format_date(start)
+    if precision == "week":
+        return f"week of {format_date(start)}"
+    if precision == "month":
+        return f"{start:%B %Y}"
+    if precision == "season":
+        return f"{_SEASON_NAMES.get(value[-2:], 'season')} {start.year}"
+    if precision == "quarter":
+        return f"Q{value[-1]} {start.year}"
+    if precision == "half":
+        return f"{'first' if value.endswith('1') else 'second'} half of {start.year}"
+    if precision == "year":
+        return str(start.year)
+    if precision == "decade":
+        return f"the {start.year}s"
+    if precision == "century":
+        return f"the {start.year // 100 + 1}th century"
+    return value
 
 
 def relative_root(page_path: str) -> str:

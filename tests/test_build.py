@@ -64,6 +64,47 @@ def test_article_page_structure(seed_site: Path) -> None:
     assert 'id="p1"' in html and 'id="s1"' in html
 
 
+def test_timeline_page(seed_site: Path) -> None:
+    html = (seed_site / "timeline" / "index.html").read_text()
+    text = page_text(seed_site / "timeline" / "index.html")
+    assert "week of 25 March 2024" in text and "7 March 2024" in text
+    assert 'id="timeline-filters"' in html and 'id="filter-actor"' in html and 'id="filter-source"' in html
+    assert "<details class=\"background\">" in html and "the 1990s" in text
+    data = json.loads((seed_site / "briefing.json").read_text())
+    merged = [e for e in data["timeline"] if len({s["article"] for s in e["sources"]}) > 1]
+    assert merged, "no event reported by two sources"
+    assert (seed_site / "static" / "timeline.js").is_file()
+
+
+def test_actor_pages(seed_site: Path) -> None:
+    data = json.loads((seed_site / "briefing.json").read_text())
+    names = {a["name"]: a for a in data["actors"]}
+    assert names["Benjamin Netanyahu"]["type"] == "person"
+    page = page_text(seed_site / "actors" / f"{names['Benjamin Netanyahu']['id']}.html")
+    assert "Israeli Prime Minister" in page and "Israel must fight until it achieves complete victory" in page
+    assert "On the timeline" in page
+    index = (seed_site / "actors" / "index.html").read_text()
+    assert 'id="actor-filter"' in index and "People" in index and "Places" in index
+    article = (seed_site / "articles" / "the-united-states-and-israel-are-coming-apart.html").read_text()
+    assert 'class="mention" href="../actors/benjamin-netanyahu.html"' in article
+
+
+def test_actor_overrides_apply_on_build(tmp_path: Path) -> None:
+    project = make_project(tmp_path, {"a.txt": GOOD.replace(
+        "The minister said on Monday that talks would go on.",
+        "Prime Minister Jane Roe said on Monday that talks with Acme Corp would go on in Paris.")})
+    (project / "data").mkdir()
+    (project / "data" / "actors.yaml").write_text(
+        "actors:\n  Jane Roe:\n    description: Head of government since 2021.\n  Paris:\n    hide: true\n")
+    build(load_config(root=project))
+    assert not (project / "build" / "actors" / "paris.html").exists()
+    assert "Head of government since 2021." in page_text(project / "build" / "actors" / "jane-roe.html")
+    (project / "data" / "actors.yaml").write_text("actors:\n  Jane Roe:\n    type: planet\n")
+    with pytest.raises(BuildError) as info:
+        build(load_config(root=project))
+    assert "actors.yaml:3" in str(info.value)
+
+
 def test_undated_article_says_so(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     (tmp_path / "content" / "a.txt").write_text(
@@ -200,6 +241,11 @@ def test_cli_analyze_json_interface(tmp_path: Path) -> None:
     assert a["date"] == "2024-04-05"
     assert {"id", "text", "start", "end"} <= set(a["sentences"][0])
     assert {"text", "label", "start", "end"} <= set(a["entities"][0])
+    for key in ("actors", "timexes", "events"):
+        assert key in a, key
+    assert {"id", "name", "type", "roles", "mentions", "quotes"} <= set(a["actors"][0])
+    assert {"text", "start", "end", "type", "value"} <= set(a["timexes"][0])
+    assert {t["text"]: t["value"] for t in a["timexes"]}["yesterday"] == "2024-04-04"
     ids = {s["id"] for s in a["sentences"]}
     assert a["summary"] and set(a["summary"]) <= ids
     assert all(s["text"] in text for s in a["sentences"])

@@ -1,0 +1,332 @@
+"""Events: sentences anchored to a resolved date, per article and merged.
+
+Per article (in the cached analysis stage): every sentence that holds a
+resolved DATE expression becomes an :class:`Event` dated by its most precise
+expression; the article's lead sentence, when it has no date of its own,
+is dated by the publication date (news reports what just happened: the
+"publication date" anchor of timeline-summarisation systems such as
+Tran et al. 2013 and Gholipour Ghalandari & Ifrim 2020).
+
+Across the corpus (in the assemble stage): events whose dates are compatible
+(the same day, or one period inside the other) and whose wording and actors
+overlap are one event reported by several sources, kept once with every
+source.  Key dates are then ranked by how many sources and sentences report
+them, as date-selection timeline summarisers do.
+
+Written by hand: no maintained library merges dated news events.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .model import Sentence
+
+# Finest first: the anchor of a sentence is its most precise expression.
+PRECISION_ORDER = ("day", "week", "month", "season", "quarter", "half", "year", "decade", "century")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A sentence of one article anchored to a date."""
+
+    sentence: str  # sentence id
+    text: str
+    value: str  # TIMEX3 value of the anchor, e.g. 2024-03-07, 2024-W13, 2024-SP
+    precision: str  # day, week, month, season, quarter, year, decade, century
+    start: dt.date  # the period the value covers
+    end: dt.date
+    timex: str  # the expression that dates it ("last week"), or "" for the publication date
+    anchor: str  # "text" or "publication"
+    actors: tuple[str, ...] = ()  # article actor ids named in the sentence
+    future: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "sentence": self.sentence, "text": self.text, "value": self.value, "precision": self.precision,
+            "start": self.start.isoformat(), "end": self.end.isoformat(), "timex": self.timex,
+            "anchor": self.anchor, "actors": list(self.actors), "future": self.future,
+        }
+
+
+_SEASONS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "AU": (9, 11), "WI": (12, 2)}
+
+
+def value_interval(value: str) -> tuple[dt.date, dt.date, str] | None:
+    """The calendar period a TIMEX3 date value covers, with its precision.
+
+    ``2024-03-07`` → that day; ``2024-W13`` → its Monday to Sunday;
+    ``2024-03``; ``2024-SP`` (spring: March–May); ``2024-Q1``; ``2024-H1``;
+    ``2024``; ``199`` (the 1990s); ``19`` (the 1900s).  Reference values
+    (``PRESENT_REF``) and times of day below a day give None or their day.
+    """
+    try:
+        if m := re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:T.*)?", value):
+            d = dt.date(int(m[1]), int(m[2]), int(m[3]))
+            return d, d, "day"
+        if m := re.fullmatch(r"(\d{4})-W(\d{2})(?:-WE)?", value):
+            start = dt.date.fromisocalendar(int(m[1]), int(m[2]), 1)
+            return start, start + dt.timedelta(days=6), "week"
+        if m := re.fullmatch(r"(\d{4})-(\d{2})", value):
+            y, mo = int(m[1]), int(m[2])
+            return dt.date(y, mo, 1), dt.date(y, mo, calendar.monthrange(y, mo)[1]), "month"
+        if m := re.fullmatch(r"(\d{4})-(SP|SU|FA|AU|WI)", value):
+            y = int(m[1])
+            first, last = _SEASONS[m[2]]
+            end_year = y + 1 if last < first else y
+            return dt.date(y, first, 1), dt.date(end_year, last, calendar.monthrange(end_year, last)[1]), "season"
+        if m := re.fullmatch(r"(\d{4})-Q([1-4])", value):
+            y, q = int(m[1]), int(m[2])
+            last = 3 * q
+            return dt.date(y, last - 2, 1), dt.date(y, last, calendar.monthrange(y, last)[1]), "quarter"
+        if m := re.fullmatch(r"(\d{4})-H([12])", value):
+            y, h = int(m[1]), int(m[2])
+            return (dt.date(y, 1, 1), dt.date(y, 6, 30), "half") if h == 1 else (
+                dt.date(y, 7, 1), dt.date(y, 12, 31), "half")
+        if re.fullmatch(r"\d{4}", value):
+            y = int(value)
+            return dt.date(y, 1, 1), dt.date(y, 12, 31), "year"
+        if re.fullmatch(r"\d{3}", value):
+            y = int(value) * 10
+            return dt.date(y, 1, 1), dt.date(y + 9, 12, 31), "decade"
+        if re.fullmatch(r"\d{2}", value):
+            y = int(value) * 100
+            return dt.date(max(1, y), 1, 1), dt.date(y + 99, 12, 31), "century"
+    except ValueError:
+        return None
+    return None
+
+
+def _rank(precision: str) -> int:
+    return PRECISION_ORDER.index(precision) if precision in PRECISION_ORDER else len(PRECISION_ORDER)
+
+
+def article_events(
+    sentences: Sequence[Sentence],
+    timexes: Sequence[object],
+    publication: dt.date | None,
+    actors: Sequence[object] = (),
+) -> tuple[Event, ...]:
+    """The dated events of one article.
+
+    ``timexes`` are :class:`sitegen.temporal.Timex` (duck-typed: ``start``,
+    ``end``, ``type``, ``value``, ``text``, ``resolved``); ``actors`` are
+    :class:`sitegen.actor_model.ArticleActor` (``id`` and ``mentions`` with
+    ``sentence``).
+    """
+    in_sentence: dict[str, list[str]] = {}
+    for actor in actors:
+        for m in getattr(actor, "mentions", ()):
+            ids = in_sentence.setdefault(m.sentence, [])
+            if actor.id not in ids:
+                ids.append(actor.id)
+    events: list[Event] = []
+    k = 0
+    ordered = sorted(timexes, key=lambda t: t.start)
+    for s in sentences:
+        best = None
+        while k < len(ordered) and ordered[k].end <= s.start:
+            k += 1
+        j = k
+        while j < len(ordered) and ordered[j].start < s.end:
+            t = ordered[j]
+            j += 1
+            if t.type != "DATE" or not t.resolved or not t.value:
+                continue
+            interval = value_interval(t.value)
+            if interval is None:
+                continue
+            if best is None or _rank(interval[2]) < _rank(best[1][2]):
+                best = (t, interval)
+        future = _is_future(s.text)
+        if best is not None:
+            t, (start, end, precision) = best
+            events.append(Event(s.id, s.text, t.value, precision, start, end, t.text, "text",
+                                tuple(in_sentence.get(s.id, ())), future))
+        elif s.index == 1 and publication is not None and not future:
+            events.append(Event(s.id, s.text, publication.isoformat(), "day", publication, publication, "",
+                                "publication", tuple(in_sentence.get(s.id, ())), False))
+    return tuple(events)
+
+
+_FUTURE = re.compile(r"\b(?:will|would|shall|plans? to|is to|are to|is set to|are set to|expects? to|"
+                     r"is expected to|are expected to|next)\b", re.I)
+
+
+def _is_future(text: str) -> bool:
+    return bool(_FUTURE.search(text))
+
+
+# ---------------------------------------------------------------------------
+# The corpus timeline
+
+
+@dataclass(frozen=True)
+class Source:
+    """One report of an event: an article's sentence."""
+
+    article: str  # slug
+    sentence: str
+    text: str
+    timex: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """An event as the timeline shows it, with every source that reports it."""
+
+    id: str
+    value: str
+    precision: str
+    start: dt.date
+    end: dt.date
+    text: str  # the wording of the best source
+    sources: tuple[Source, ...]
+    actors: tuple[str, ...]  # corpus actor ids
+    background: bool = False  # long before the corpus period
+    key: bool = False  # one of the key dates
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id, "value": self.value, "precision": self.precision, "start": self.start.isoformat(),
+            "end": self.end.isoformat(), "text": self.text, "actors": list(self.actors),
+            "background": self.background, "key": self.key,
+            "sources": [{"article": s.article, "sentence": s.sentence, "text": s.text, "timex": s.timex,
+                         "anchor": s.anchor} for s in self.sources],
+        }
+
+
+@dataclass
+class _Cluster:
+    events: list[tuple[str, Event, frozenset[str], frozenset[str]]]  # slug, event, terms, actors
+
+    @property
+    def best(self) -> tuple[str, Event, frozenset[str], frozenset[str]]:
+        # The most precise date from the text beats a publication-date anchor.
+        return min(self.events, key=lambda e: (e[1].anchor != "text", _rank(e[1].precision), e[0], e[1].sentence))
+
+
+def _compatible(a: Event, b: Event) -> bool:
+    """Same period, or one inside the other (a day inside its week)."""
+    inside = (a.start >= b.start and a.end <= b.end) or (b.start >= a.start and b.end <= a.end)
+    if not inside:
+        return False
+    # A decade does not make two sentences one event: only fine periods merge.
+    return min(_rank(a.precision), _rank(b.precision)) <= _rank("month") and \
+        max(_rank(a.precision), _rank(b.precision)) <= _rank("season")
+
+
+def _similarity(terms_a: frozenset[str], terms_b: frozenset[str], idf: dict[str, float]) -> float:
+    shared = terms_a & terms_b
+    if not shared:
+        return 0.0
+    weight = sum(idf.get(t, 1.0) for t in shared)
+    smaller = min(sum(idf.get(t, 1.0) for t in terms_a), sum(idf.get(t, 1.0) for t in terms_b))
+    return weight / smaller if smaller else 0.0
+
+
+def _stem(term: str) -> str:
+    """A crude prefix stem so that 'abstention' and 'abstain' meet."""
+    return term[:5] if len(term) > 5 else term
+
+
+MERGE_THRESHOLD = 0.3
+
+
+def merge_events(
+    per_article: Sequence[tuple[str, Sequence[Event], Sequence[Sentence]]],
+    actor_ids: dict[tuple[str, str], str] | None = None,
+    *,
+    corpus_start: dt.date | None = None,
+) -> tuple[TimelineEvent, ...]:
+    """Merge the articles' events into the timeline.
+
+    ``per_article``: (article slug, its events, its sentences).  ``actor_ids``
+    maps (slug, article actor id) to the corpus actor id (hidden actors map to
+    nothing).  Events before ``corpus_start`` minus a year are background.
+    """
+    actor_ids = actor_ids or {}
+    terms_of: dict[tuple[str, str], frozenset[str]] = {}
+    df: Counter[str] = Counter()
+    for slug, _, sentences in per_article:
+        for s in sentences:
+            terms = frozenset(_stem(t) for t in s.terms if not t.isdigit())
+            terms_of[(slug, s.id)] = terms
+            df.update(terms)
+    n = max(1, sum(len(s) for _, _, s in per_article))
+    idf = {t: math.log(1 + n / c) for t, c in df.items()}
+
+    clusters: list[_Cluster] = []
+    for slug, events, _ in per_article:
+        for e in events:
+            terms = terms_of.get((slug, e.sentence), frozenset())
+            actors = frozenset(a for a in (actor_ids.get((slug, x)) for x in e.actors) if a)
+            home = None
+            best_score = MERGE_THRESHOLD
+            for cluster in clusters:
+                _, other, other_terms, other_actors = cluster.best
+                if not _compatible(e, other):
+                    continue
+                score = _similarity(terms, other_terms, idf) + (0.1 if actors & other_actors else 0.0)
+                # An article returns to an event with the same date expression.
+                same_article = any(s == slug for s, *_ in cluster.events)
+                if same_article and e.value != other.value:
+                    continue
+                if score >= best_score:
+                    home, best_score = cluster, score
+            if home is None:
+                clusters.append(_Cluster([(slug, e, terms, actors)]))
+            else:
+                home.events.append((slug, e, terms, actors))
+
+    horizon = dt.date(corpus_start.year - 1, corpus_start.month, 1) if corpus_start else None
+    out = []
+    for cluster in clusters:
+        _, best, _, _ = cluster.best
+        sources = tuple(Source(s, e.sentence, e.text, e.timex, e.anchor)
+                        for s, e, _, _ in sorted(cluster.events, key=lambda x: (x[1].anchor != "text", x[0])))
+        actors = []
+        for _, _, _, ids in cluster.events:
+            actors.extend(a for a in sorted(ids) if a not in actors)
+        out.append(TimelineEvent(
+            id="", value=best.value, precision=best.precision, start=best.start, end=best.end, text=best.text,
+            sources=sources, actors=tuple(actors),
+            background=bool(horizon and best.end < horizon),
+        ))
+    out.sort(key=lambda t: (t.start, _rank(t.precision), t.sources[0].article, t.sources[0].sentence))
+    return tuple(_with_id(t, i) for i, t in enumerate(out, start=1))
+
+
+def _with_id(event: TimelineEvent, index: int) -> TimelineEvent:
+    from dataclasses import replace
+
+    return replace(event, id=f"e{index}")
+
+
+def key_dates(events: Sequence[TimelineEvent], limit: int) -> set[str]:
+    """Ids of the events on the most reported dates: at most ``limit``, and at
+    most a third of the dates, so that "key" keeps its meaning in a small corpus.
+
+    A date's weight is the number of distinct sources reporting events on it
+    (the signal date-selection summarisers start from: Tran et al. 2013,
+    Gholipour Ghalandari & Ifrim 2020), with finer dates preferred on ties.
+    """
+    weights: Counter[tuple[dt.date, dt.date]] = Counter()
+    for e in events:
+        if not e.background:
+            weights[(e.start, e.end)] += len({s.article for s in e.sources}) + 0.1 * len(e.sources)
+    ranked = sorted(weights, key=lambda k: (-weights[k], (k[1] - k[0]).days, k[0]))
+    chosen = set(ranked[:min(limit, max(1, len(ranked) // 3))])
+    return {e.id for e in events if (e.start, e.end) in chosen}
+
+
+def corpus_period(dates: Iterable[dt.date | None]) -> tuple[dt.date, dt.date] | None:
+    known = sorted(d for d in dates if d)
+    return (known[0], known[-1]) if known else None

@@ -1,0 +1,168 @@
+"""Events and the timeline: dating sentences, merging reports, key dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sitegen.events import Event, article_events, key_dates, merge_events, value_interval
+from sitegen.model import Sentence
+
+D = dt.date
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2024-03-07", (D(2024, 3, 7), D(2024, 3, 7), "day")),
+    ("2024-W13", (D(2024, 3, 25), D(2024, 3, 31), "week")),
+    ("2025-W01", (D(2024, 12, 30), D(2025, 1, 5), "week")),
+    ("2024-02", (D(2024, 2, 1), D(2024, 2, 29), "month")),
+    ("2024-SP", (D(2024, 3, 1), D(2024, 5, 31), "season")),
+    ("2023-WI", (D(2023, 12, 1), D(2024, 2, 29), "season")),
+    ("2024-Q2", (D(2024, 4, 1), D(2024, 6, 30), "quarter")),
+    ("2020", (D(2020, 1, 1), D(2020, 12, 31), "year")),
+    ("199", (D(1990, 1, 1), D(1999, 12, 31), "decade")),
+    ("PRESENT_REF", None),
+    ("P6M", None),
+])
+def test_value_interval(value: str, expected: object) -> None:
+    assert value_interval(value) == expected
+
+
+@dataclass(frozen=True)
+class T:
+    """A timex as sitegen.temporal makes them (duck-typed)."""
+    text: str
+    start: int
+    end: int
+    type: str = "DATE"
+    value: str | None = None
+    resolved: bool = True
+
+
+def sentences(*texts: str) -> tuple[Sentence, ...]:
+    out, pos = [], 0
+    for i, text in enumerate(texts, start=1):
+        out.append(Sentence(f"s{i}", i, text, pos, pos + len(text), 0,
+                            tuple(w.strip(".,").lower() for w in text.split() if len(w) > 3)))
+        pos += len(text) + 1
+    return tuple(out)
+
+
+def test_sentence_dated_by_its_most_precise_expression() -> None:
+    ss = sentences("Talks began in March and ended on March 7 in Cairo.", "Nothing is dated here at all.")
+    t1 = T("March", 15, 20, value="2024-03")
+    t2 = T("March 7", 34, 41, value="2024-03-07")
+    events = article_events(ss, [t1, t2], D(2024, 3, 26))
+    assert [(e.sentence, e.value, e.precision) for e in events] == [("s1", "2024-03-07", "day")]
+
+
+def test_lead_without_date_takes_publication_date_others_do_not() -> None:
+    ss = sentences("The council voted to end the strike.", "Workers cheered outside the hall.")
+    events = article_events(ss, [], D(2024, 2, 9))
+    assert [(e.sentence, e.value, e.anchor) for e in events] == [("s1", "2024-02-09", "publication")]
+
+
+def test_undated_article_never_guesses() -> None:
+    ss = sentences("The council voted yesterday to end the strike.", "It was founded in 2020 by workers.")
+    events = article_events(ss, [T("yesterday", 18, 27, value=None, resolved=False),
+                                 T("2020", ss[1].start + 17, ss[1].start + 21, value="2020")], None)
+    assert [(e.sentence, e.value) for e in events] == [("s2", "2020")]
+
+
+def test_durations_and_references_are_not_anchors() -> None:
+    ss = sentences("The war has lasted six months and goes on now.")
+    events = article_events(ss, [T("six months", 20, 30, type="DURATION", value="P6M"),
+                                 T("now", 42, 45, value="PRESENT_REF")], None)
+    assert events == ()
+
+
+def ev(sid: str, text: str, value: str, anchor: str = "text", timex: str = "x") -> Event:
+    start, end, precision = value_interval(value)
+    return Event(sid, text, value, precision, start, end, timex, anchor)
+
+
+ABSTAIN_A = "Last week, the administration abstained from a Security Council resolution demanding a ceasefire."
+ABSTAIN_B = "Tension rose after the abstention from a Security Council resolution on the ceasefire."
+OTHER = "Russia and China vetoed a Security Council resolution on the ceasefire sponsored by Washington."
+
+
+def terms(text: str) -> tuple[str, ...]:
+    return tuple(w.strip(".,").lower() for w in text.split() if len(w) > 3)
+
+
+def sent(sid: str, text: str) -> Sentence:
+    return Sentence(sid, int(sid[1:]), text, 0, len(text), 0, terms(text))
+
+
+def test_same_event_from_two_sources_is_shown_once() -> None:
+    timeline = merge_events([
+        ("a", [ev("s4", ABSTAIN_A, "2024-W13", timex="Last week")], [sent("s4", ABSTAIN_A)]),
+        ("b", [ev("s1", ABSTAIN_B, "2024-03-26", anchor="publication")], [sent("s1", ABSTAIN_B)]),
+    ])
+    assert len(timeline) == 1
+    event = timeline[0]
+    assert {s.article for s in event.sources} == {"a", "b"}
+    assert event.value == "2024-W13"  # the date the text gives beats the publication date
+
+
+def test_different_events_on_nearby_dates_stay_apart() -> None:
+    timeline = merge_events([
+        ("a", [ev("s4", ABSTAIN_A, "2024-W13")], [sent("s4", ABSTAIN_A)]),
+        ("c", [ev("s2", OTHER, "2024-03-22")], [sent("s2", OTHER)]),
+    ])
+    assert len(timeline) == 2
+
+
+def test_similar_words_on_incompatible_dates_stay_apart() -> None:
+    timeline = merge_events([
+        ("a", [ev("s4", ABSTAIN_A, "2024-03-25")], [sent("s4", ABSTAIN_A)]),
+        ("b", [ev("s1", ABSTAIN_B, "2024-04-02")], [sent("s1", ABSTAIN_B)]),
+    ])
+    assert len(timeline) == 2
+
+
+def test_background_and_order() -> None:
+    old = "The treaty was signed in the mid-1990s after long talks."
+    timeline = merge_events([
+        ("a", [ev("s4", ABSTAIN_A, "2024-W13"), ev("s9", old, "199")], [sent("s4", ABSTAIN_A), sent("s9", old)]),
+    ], corpus_start=D(2024, 3, 1))
+    assert [e.value for e in timeline] == ["199", "2024-W13"]
+    assert [e.background for e in timeline] == [True, False]
+
+
+def test_key_dates_prefer_dates_reported_by_more_sources() -> None:
+    timeline = merge_events([
+        ("a", [ev("s1", ABSTAIN_A, "2024-W13"), ev("s2", "The minister resigned over the budget dispute.",
+                                                   "2024-03-02")],
+         [sent("s1", ABSTAIN_A), sent("s2", "The minister resigned over the budget dispute.")]),
+        ("b", [ev("s1", ABSTAIN_B, "2024-03-26", anchor="publication"),
+               ev("s3", "Floods closed the northern roads for days.", "2024-02-10")],
+         [sent("s1", ABSTAIN_B), sent("s3", "Floods closed the northern roads for days.")]),
+    ])
+    keys = key_dates(timeline, 1)
+    assert [e.value for e in timeline if e.id in keys] == ["2024-W13"]
+
+
+@pytest.mark.slow
+def test_seed_timeline_merges_the_abstention(tmp_path: Path) -> None:
+    from sitegen.analyse import analyse
+    from sitegen.assemble import assemble
+    from sitegen.build import load_articles
+    from sitegen.config import load_config
+
+    from .conftest import ROOT
+
+    config = load_config(ROOT / "sitegen.yaml")
+    articles, _, _ = load_articles(config, drafts=False)
+    briefing = assemble([analyse(a, config.analysis_key) for a in articles], data_dir=tmp_path,
+                        overview_sentences=6)
+    abstention = [e for e in briefing.timeline if "abstain" in e.text.lower() and e.value == "2024-W13"]
+    assert len(abstention) == 1
+    assert len({s.article for s in abstention[0].sources}) == 2
+    dated = {e.value for e in briefing.timeline}
+    for value in ("2024-03-07", "2024-03-14", "2024-04-04", "2024-01-24", "2023-10-07"):
+        assert value in dated
+    assert all(e.actors for e in briefing.timeline if e.value == "2024-03-14")
