@@ -22,10 +22,11 @@ from .analyse import analyse
 from .assemble import assemble
 from .config import Config
 from .ingest import IngestError, find_articles, read_article
+from .lock import BuildLocked, OutputLock
 from .model import Analysis, Article, Problem
 from .pages import render_site
 from .search import SearchIndexError, index_site
-from .writer import OutputConflict, write_site
+from .writer import OutputConflict, clean_stale, write_site
 
 log = logging.getLogger(__name__)
 
@@ -91,18 +92,38 @@ def load_articles(config: Config, *, drafts: bool) -> tuple[list[Article], list[
     return articles, errors, warnings
 
 
+class OutputLockedError(BuildError):
+    """Another build is writing the same output folder (CLI exit code 4)."""
+
+
 def build(config: Config, *, output: Path | None = None, drafts: bool | None = None,
           strict: bool | None = None) -> BuildResult:
     """Build the site described by ``config``; raise BuildError on failure.
 
     Explicit arguments override the config (None means: use the config).
+    One build at a time per output folder: a second one raises
+    OutputLockedError at once (see :mod:`sitegen.lock`).  Holding the lock,
+    the build first removes what interrupted builds left beside the output.
     """
-    started = time.perf_counter()
-    drafts = config["build.drafts"] if drafts is None else drafts
-    strict = config["build.strict"] if strict is None else strict
     out = (output or config.folder("output_dir")).resolve()
     if out == config.root or out in config.folder("content_dir").parents or out == config.folder("content_dir"):
         raise BuildError([Problem(str(out), "output folder would overwrite the project or its content")])
+    try:
+        lock = OutputLock(out)
+        lock.acquire()
+    except BuildLocked as exc:
+        raise OutputLockedError([str(exc)]) from exc
+    try:
+        clean_stale(out)
+        return _build(config, out, drafts=drafts, strict=strict)
+    finally:
+        lock.release()
+
+
+def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | None) -> BuildResult:
+    started = time.perf_counter()
+    drafts = config["build.drafts"] if drafts is None else drafts
+    strict = config["build.strict"] if strict is None else strict
 
     articles, errors, warnings = load_articles(config, drafts=drafts)
     if errors or (strict and warnings):

@@ -1,26 +1,29 @@
 """The command line: a thin layer over the library (the only module importing click).
 
-Exit codes (also in ``docs/cli.md``):
+Exit codes (every message kind and code: ``docs/errors.md``):
 
 * 0 — success;
 * 1 — the build failed: content errors (or warnings under ``--strict``);
 * 2 — bad usage or an invalid configuration;
 * 3 — the NLP pipeline could not be loaded;
-* 130 — interrupted (Ctrl-C).
+* 4 — another build is writing the same output folder (it is not waited for);
+* 130 — interrupted (Ctrl-C, or SIGTERM during a build).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
 
 from . import __version__
 
-EXIT_OK, EXIT_BUILD, EXIT_USAGE, EXIT_PIPELINE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_BUILD, EXIT_USAGE, EXIT_PIPELINE, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
@@ -68,12 +71,19 @@ def build(config_file: str | None, output: str | None, drafts: bool | None, stri
           quiet: bool, verbose: int) -> None:
     """Build the site into the output folder (default build/)."""
     _setup_logging(verbose, quiet)
-    from .build import BuildError, build as run_build
+    from .build import BuildError, OutputLockedError, build as run_build
     from .nlp import PipelineError
 
     config = _load_config(config_file, {})
+    main_thread = threading.current_thread() is threading.main_thread()
+    # `kill` (SIGTERM) stops a build as cleanly as Ctrl-C: temporary files removed.
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if main_thread else None
     try:
         result = run_build(config, output=Path(output) if output else None, drafts=drafts, strict=strict)
+    except OutputLockedError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(EXIT_LOCKED)
     except BuildError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
@@ -86,6 +96,9 @@ def build(config_file: str | None, output: str | None, drafts: bool | None, stri
     except KeyboardInterrupt:
         click.echo("interrupted; the previous output was left as it was", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     if verbose:
         for a in result.analyses:
             for line in a.article.removed:

@@ -4,14 +4,25 @@ The whole site is collected in memory as ``{relative path: bytes}`` (refusing
 to write one path twice, as Pelican's writer does, naming both sources), then
 written into a temporary sibling folder and swapped in at the end.  A build
 that fails before the swap leaves the previous output untouched.
+
+On Linux the swap is one ``renameat2(RENAME_EXCHANGE)`` call, so even a
+``kill -9`` at any moment leaves either the whole previous site or the whole
+new one at the output path.  Elsewhere it is two renames; a build killed
+between them leaves the previous site in ``.NAME.old-*/site``, which the next
+build puts back (:func:`clean_stale`).  Temporary folders of killed builds
+are removed by the next build of the same output.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import os
+import secrets
 import shutil
-import tempfile
+import sys
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
@@ -66,31 +77,117 @@ def copy_tree_into(files: SiteFiles, folder: Path, prefix: str, source: str) -> 
                 files.add(target, p.read_bytes(), f"{source}/{rel}")
 
 
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """A new empty folder ``prefix-XXXX`` in ``parent``, with the usual permissions.
+
+    Unlike ``tempfile.mkdtemp`` (mode 0700) it honours the umask: the site is
+    meant to be read by a web server.
+    """
+    for _ in range(100):
+        folder = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            folder.mkdir(0o777)
+        except FileExistsError:
+            continue
+        return folder
+    raise FileExistsError(f"cannot create a temporary folder in {parent}")
+
+
+def _libc_renameat2() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+# Test hook (tests/test_faults.py): seconds to pause after each file and before
+# the swap, so that a test can kill a build inside the write phase.
+_FAULT_DELAY = float(os.environ.get("SITEGEN_TEST_WRITE_DELAY") or 0)
+
+_RENAMEAT2 = _libc_renameat2()
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap the paths ``a`` and ``b`` in one atomic step; False if the system cannot."""
+    if _RENAMEAT2 is None:
+        return False
+    if _RENAMEAT2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: this file system cannot; fall back
+        return False
+    raise OSError(err, os.strerror(err), str(a))
+
+
+def clean_stale(output: Path) -> list[Path]:
+    """Remove what killed builds of ``output`` left beside it; return what was removed.
+
+    Call it only while holding the output's lock (:mod:`sitegen.lock`): then
+    no other build is using these folders.  If the output folder itself is
+    missing and a killed swap left the previous site in ``.NAME.old-*/site``,
+    that site is put back first.
+    """
+    output = output.resolve()
+    parent = output.parent
+    if not parent.is_dir():
+        return []
+    if not output.exists():
+        for old in sorted(parent.glob(f".{output.name}.old-*")):
+            if (old / "site").is_dir():
+                os.replace(old / "site", output)
+                log.warning("restored %s from an interrupted build", output)
+                break
+    removed = []
+    for pattern in (f".{output.name}.new-*", f".{output.name}.old-*"):
+        for stale in sorted(parent.glob(pattern)):
+            if stale.is_dir() and not stale.is_symlink():
+                shutil.rmtree(stale, ignore_errors=True)
+                removed.append(stale)
+                log.info("removed %s, left by an interrupted build", stale.name)
+    return removed
+
+
 def write_site(files: Mapping[str, bytes], output: Path,
                before_swap: Callable[[Path], None] | None = None) -> None:
     """Write ``files`` into ``output`` atomically: temp folder, then swap.
 
     The new site is written into a temporary folder beside ``output`` and
-    renamed into place; the old one is removed only after the swap.
+    swapped into place; the old one is removed only after the swap.
     ``before_swap(folder)`` runs on the complete temporary folder (the search
     indexer adds its files there); if it raises, nothing is swapped in.
     """
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+    tmp = _new_folder(output.parent, f".{output.name}.new-")
     try:
         for rel in sorted(files):
             target = tmp / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(files[rel])
+            if _FAULT_DELAY:
+                time.sleep(_FAULT_DELAY)
         if before_swap is not None:
             before_swap(tmp)
+        if _FAULT_DELAY:
+            time.sleep(_FAULT_DELAY)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if output.is_dir() and not output.is_symlink() and exchange(tmp, output):
+        # ``tmp`` now holds the previous site.
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     old = None
-    if output.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+    if output.exists() or output.is_symlink():
+        old = _new_folder(output.parent, f".{output.name}.old-")
         os.replace(output, old / "site")
     try:
         os.replace(tmp, output)
