@@ -119,12 +119,6 @@ def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences
     ordered = sort_newest_first(analyses)
     overrides = load_overrides(data_dir / "actors.yaml")
     actors = merge_actors([(a.article.slug, a.actors) for a in ordered], overrides)
-    chosen = overview(
-        [OverviewInput(a.article.slug, a.article.meta.date, a.sentences, a.summary) for a in ordered],
-        overview_sentences,
-    )
-    by_slug = {a.article.slug: {s.id: s for s in a.sentences} for a in ordered}
-    items = tuple(OverviewItem(slug, sid, by_slug[slug][sid].text) for slug, sid in chosen)
     period = corpus_period(a.article.meta.date for a in ordered)
     timeline = merge_events(
         [(a.article.slug, a.events, a.sentences) for a in reversed(ordered)],  # oldest article first
@@ -133,6 +127,15 @@ def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences
     )
     keys = key_dates(timeline, key_date_limit)
     timeline = tuple(replace(e, key=e.id in keys) for e in timeline)
+    # Sources of one merged event report one fact: the overview keeps one of them.
+    same_fact = [{(s.article, s.sentence) for s in e.sources} for e in timeline if len(e.sources) > 1]
+    chosen = overview(
+        [OverviewInput(a.article.slug, a.article.meta.date, a.sentences, a.summary) for a in ordered],
+        overview_sentences,
+        same_fact,
+    )
+    by_slug = {a.article.slug: {s.id: s for s in a.sentences} for a in ordered}
+    items = tuple(OverviewItem(slug, sid, by_slug[slug][sid].text) for slug, sid in chosen)
     return Briefing(
         analyses=tuple(ordered),
         actors=actors,

@@ -35,7 +35,7 @@ import datetime as dt
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,11 +128,18 @@ def _redundancy(sentences: Sequence[Sentence], vectors: np.ndarray) -> np.ndarra
     return np.where(restated, 1.0, cosine)
 
 
-def overview(articles: Sequence[OverviewInput], count: int = 6) -> tuple[tuple[str, str], ...]:
+def overview(
+    articles: Sequence[OverviewInput],
+    count: int = 6,
+    same_fact: Sequence[Collection[tuple[str, str]]] = (),
+) -> tuple[tuple[str, str], ...]:
     """Up to ``count`` ``(slug, sentence id)`` pairs telling the briefing's story.
 
-    Fewer come back only when the articles do not hold ``count`` usable,
-    non-repeating sentences.
+    ``same_fact`` lists groups of ``(slug, sentence id)`` already known to
+    report one fact (the timeline's merged events): at most one sentence of a
+    group is picked, however differently the sources word it.  Fewer come back
+    only when the articles do not hold ``count`` usable, non-repeating
+    sentences.
     """
     if count <= 0 or not articles:
         return ()
@@ -168,9 +175,17 @@ def overview(articles: Sequence[OverviewInput], count: int = 6) -> tuple[tuple[s
         cand_traits.append(Traits(usable, unit if usable else (slot[(c.article, c.position)],), t.opener, t.reason))
         adjacent.append(slot.get((c.article, c.position - 1)))
 
+    redundancy = _redundancy(sentences, vectors)
+    fact_of = {key: g for g, group in enumerate(same_fact) for key in group}
+    facts = [fact_of.get((articles[c.article].slug, sentences[k].id)) for k, c in enumerate(candidates)]
+    for i, fi in enumerate(facts):
+        for j, fj in enumerate(facts):
+            if fi is not None and fi == fj and i != j:
+                redundancy[i, j] = 1.0
+
     chosen = select(
         scores,
-        _redundancy(sentences, vectors),
+        redundancy,
         cand_traits,
         count,
         PARAMS,

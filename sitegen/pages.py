@@ -60,11 +60,13 @@ def overview_context(briefing: Briefing) -> list[dict[str, Any]]:
     items = []
     for item in briefing.overview:
         a = briefing.analysis(item.slug)
-        source = a.article.meta.source or "source not named"
+        date = a.article.meta.date
+        short_date = f"{date.day} {date:%b}" if date else "undated"
         items.append({
             "text": item.text,
             "href": f"{article_path(item.slug)}#{item.sentence}",
-            "label": f"{display_title(a)} ({source}, {format_date(a.article.meta.date)})",
+            "cite": f"{a.article.meta.source or 'unnamed source'}, {short_date}",
+            "label": f"{display_title(a)} ({a.article.meta.source or 'source not named'}, {format_date(date)})",
         })
     return items
 
