@@ -37,12 +37,26 @@ def _load_config(config_file: str | None, overrides: dict) -> "Config":  # noqa:
     try:
         config = load_config(config_file, overrides)
     except ConfigError as exc:
-        for error in exc.errors:
-            click.echo(f"error: {exc.path}: {error}", err=True)
+        for error in exc.located:
+            click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_USAGE)
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
     return config
+
+
+def _pipeline_error() -> type[BaseException]:
+    """``sitegen.nlp.PipelineError``, once spaCy is loaded (only then can it be raised).
+
+    Used in ``except`` clauses, which are evaluated only when an exception
+    arrives: a build served from the cache never imports spaCy (a second saved).
+    """
+    nlp = sys.modules.get("sitegen.nlp")
+    return nlp.PipelineError if nlp is not None else _NeverRaised
+
+
+class _NeverRaised(Exception):
+    pass
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,6 +71,10 @@ def main() -> None:
 
 config_option = click.option("--config", "-c", "config_file", type=click.Path(dir_okay=False),
                              help="Config file (default: sitegen.yaml in the current folder).")
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(0), default=None,
+                           help="Processes analysing articles (default build.jobs: one per core; 1: no pool).")
+scheduler_option = click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                                help="Analyse on this Dask distributed scheduler's workers (needs sitegen[dask]).")
 
 
 @main.command()
@@ -67,19 +85,24 @@ config_option = click.option("--config", "-c", "config_file", type=click.Path(di
 @click.option("--strict/--no-strict", default=None, help="Fail on warnings (missing date, source, …).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", count=True, help="Say more (-v: each step and the noise removed; -vv: debug).")
+@jobs_option
+@scheduler_option
 def build(config_file: str | None, output: str | None, drafts: bool | None, strict: bool | None,
-          quiet: bool, verbose: int) -> None:
+          quiet: bool, verbose: int, jobs: int | None, scheduler: str | None) -> None:
     """Build the site into the output folder (default build/)."""
     _setup_logging(verbose, quiet)
     from .build import BuildError, OutputLockedError, build as run_build
-    from .nlp import PipelineError
+    from .executor import SchedulerError
+    from .progress import Progress
 
     config = _load_config(config_file, {})
     main_thread = threading.current_thread() is threading.main_thread()
     # `kill` (SIGTERM) stops a build as cleanly as Ctrl-C: temporary files removed.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if main_thread else None
     try:
-        result = run_build(config, output=Path(output) if output else None, drafts=drafts, strict=strict)
+        with Progress(enabled=not quiet) as progress:
+            result = run_build(config, output=Path(output) if output else None, drafts=drafts, strict=strict,
+                               jobs=jobs, scheduler=scheduler, progress=progress)
     except OutputLockedError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
@@ -90,9 +113,12 @@ def build(config_file: str | None, output: str | None, drafts: bool | None, stri
         click.echo(f"build failed with {len(exc.problems)} error(s); the previous output was left as it was",
                    err=True)
         sys.exit(EXIT_BUILD)
-    except PipelineError as exc:
+    except _pipeline_error() as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_PIPELINE)
+    except SchedulerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         click.echo("interrupted; the previous output was left as it was", err=True)
         sys.exit(EXIT_INTERRUPTED)

@@ -23,10 +23,16 @@ CONFIG_FILE = "sitegen.yaml"
 class ConfigError(Exception):
     """The configuration is invalid; ``errors`` lists every problem."""
 
-    def __init__(self, path: str, errors: list[str]):
+    def __init__(self, path: str, errors: list[str], lines: dict[str, int] | None = None):
         self.path = path
-        self.errors = errors
-        super().__init__("\n".join(f"{path}: {e}" for e in errors))
+        # "sitegen.yaml:7: summary.sentences: …" where the key's line is known
+        self.errors = [f"line {lines[e.split(':', 1)[0]]}: {e}" if lines and e.split(":", 1)[0] in lines else e
+                       for e in errors]
+        self.located = [
+            f"{path}:{lines[e.split(':', 1)[0]]}: {e}" if lines and e.split(":", 1)[0] in lines else f"{path}: {e}"
+            for e in errors
+        ]
+        super().__init__("\n".join(self.located))
 
 
 @dataclass(frozen=True)
@@ -192,13 +198,36 @@ def load_config(
         base = cfg_path.parent
     elif path is not None:
         raise ConfigError(str(cfg_path), ["config file not found"])
+    lines = _key_lines(cfg_path) if cfg_path.exists() else {}
     merged = dict(_flatten(raw))
     for key, value in (overrides or {}).items():
         if value is not None:
             merged[key] = value
-    values, warnings = validate_flat(merged, str(cfg_path))
+    try:
+        values, warnings = validate_flat(merged, str(cfg_path))
+    except ConfigError as exc:
+        raise ConfigError(str(cfg_path), [e for e in exc.errors], lines) from None
     return Config(root=base.resolve(), values=values, warnings=tuple(warnings),
                   path=cfg_path if cfg_path.exists() else None)
+
+
+def _key_lines(path: Path) -> dict[str, int]:
+    """Dotted key -> line number in the config file, for error messages."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, UnicodeDecodeError, OSError):
+        return {}
+    lines: dict[str, int] = {}
+
+    def walk(n: Any, prefix: str) -> None:
+        if isinstance(n, yaml.MappingNode):
+            for key, value in n.value:
+                dotted = f"{prefix}{key.value}"
+                lines[dotted] = key.start_mark.line + 1
+                walk(value, dotted + ".")
+
+    walk(node, "")
+    return lines
 
 
 def config_reference() -> str:

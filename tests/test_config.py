@@ -67,3 +67,12 @@ def test_every_option_is_documented() -> None:
     for key, option in SCHEMA.items():
         assert option.doc.strip(), key
         assert f"`{key}`" in docs, f"{key} missing from docs/config.md"
+
+
+def test_value_errors_name_the_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "sitegen.yaml"
+    cfg.write_text("site:\n  title: ok\nsummary:\n  sentences: three\n  overview_sentences: 0\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(cfg)
+    assert f"{cfg}:4: summary.sentences" in str(info.value)
+    assert f"{cfg}:5: summary.overview_sentences" in str(info.value)
