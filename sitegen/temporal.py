@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sitegen.temporal_patterns import PRIORITY, RULES, Rule, normalise_text
@@ -133,7 +134,31 @@ def extract_timexes(doc: Any, dct: dt.date | None, *, use_entities: bool = True)
         out.append(_timex(text[start:end], start, end, reading))
     if use_entities:
         out.extend(_from_entities(doc, dct, out))
-    return tuple(sorted(out, key=lambda t: t.start))
+    out.sort(key=lambda t: t.start)
+    return tuple(_same_period_a_year_earlier(text, out))
+
+
+_YEAR_BACK = re.compile(r"(?i)(?:a|one)\s+year\s+(?:ago|earlier|before)|year-(?:earlier|ago)")
+_PERIOD = re.compile(r"^(\d{4})(-(?:Q[1-4]|H[12]|0[1-9]|1[0-2]))$")
+ANAPHOR_REACH = 300  # characters: the comparison sits in the same or the previous sentence
+
+
+def _same_period_a_year_earlier(text: str, timexes: list[Timex]) -> list[Timex]:
+    """ "Profit rose in the third quarter from $5 million a year earlier": the
+    anaphoric "a year earlier/ago" compares the same period one year back, so
+    it takes the granularity of the quarter, half or month just mentioned."""
+    out: list[Timex] = []
+    for i, t in enumerate(timexes):
+        if t.resolved and _YEAR_BACK.fullmatch(t.text):
+            for prev in reversed(timexes[:i]):
+                if t.start - prev.end > ANAPHOR_REACH:
+                    break
+                m = _PERIOD.match(prev.value or "")
+                if m and prev.type == "DATE":
+                    t = replace(t, value=f"{int(m[1]) - 1:04d}{m[2]}", granularity=prev.granularity)
+                    break
+        out.append(t)
+    return out
 
 
 def _from_entities(doc: Any, dct: dt.date | None, found: list[Timex]) -> list[Timex]:
@@ -207,7 +232,7 @@ def tense_of(doc: Any, start: int, end: int) -> str:
             if verdict == PAST and prev in OPEN_PREPOSITIONS:
                 return UNMARKED
             return verdict
-        if tok.tag_ not in NON_FINITE or tok.head is tok or any(c.dep_ in ("aux", "auxpass") for c in tok.children):
+        if tok.tag_ not in NON_FINITE or tok.head is tok or any(c.dep_ in ("aux", "auxpass") and c.tag_ != "TO" for c in tok.children):
             break
         tok = tok.head
     return UNMARKED
@@ -223,5 +248,7 @@ def _verb_tense(tok: Any) -> str | None:
     if words & MODALS and "have" not in words:
         return FUTURE
     if tok.tag_ == "VBD" or "have" in {c.lemma_.lower() for c in aux} or any(c.tag_ == "VBD" for c in aux):
+        return PAST
+    if tok.tag_ == "VBN" and not aux:  # a participle clause: "the ruling, announced Wednesday"
         return PAST
     return None

@@ -148,6 +148,41 @@ def _year(m: re.Match[str], ctx: Ctx) -> Reading:
     return Reading("DATE", m["y"], "year", mod_of(m["pm"]))
 
 
+_TENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+         "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+         "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}  # fmt: skip
+_ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+
+
+@rule(
+    "spoken_year",
+    r"(?:the\s+year\s+)?(?:nineteen[\s-]+(?P<t>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:[\s-]+(?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen)|two\s+thousand(?:\s+and)?(?:\s+(?P<o>one|two|three|four|five|six|seven|eight|nine|ten))?)",
+    guard=lambda t, s, e: not re.match(r"\s*(?:people|dollars|percent|troops|years|miles)", t[e : e + 12], re.I),
+)
+def _spoken_year(m: re.Match[str], ctx: Ctx) -> Reading:
+    # broadcast transcripts spell years out: "nineteen ninety-six", "two thousand"
+    if m["t"]:
+        parts = re.split(r"[\s-]+", m["t"].lower())
+        year = 1900 + _TENS[parts[0]] + (_ONES[parts[1]] if len(parts) > 1 else 0)
+    else:
+        year = 2000 + ({**_ONES, "ten": 10}[m["o"].lower()] if m["o"] else 0)
+    return Reading("DATE", str(year), "year")
+
+
+@rule("end_of_unit", rf"(?P<pm>the\s+(?:end|beginning|start|middle)\s+of)\s+(?P<rel>the|this|last|next)\s+(?P<u>week|month|year|quarter)|(?P<ye>year[\s-]end)")
+def _end_of_unit(m: re.Match[str], ctx: Ctx) -> Reading:
+    if m["ye"]:
+        value, gran = relative_unit("year", 0, need(ctx, "DATE", "year"))
+        return Reading("DATE", value, gran, "END")
+    unit = m["u"].lower()
+    offset = {"last": -1, "next": 1}.get(m["rel"].lower(), 0)
+    value, gran = relative_unit(unit, offset, need(ctx, "DATE", unit))
+    return Reading("DATE", value, gran, mod_of(m["pm"]))
+
+
 @rule("two_digit_year", r"(?:(?P<pm>early|mid|late)[\s-]*)?'(?P<y>\d\d)(?!s)")
 def _two_digit_year(m: re.Match[str], ctx: Ctx) -> Reading:
     return Reading("DATE", str(_year2(m["y"], ctx)), "year", mod_of(m["pm"]))
@@ -187,9 +222,29 @@ def _century(m: re.Match[str], ctx: Ctx) -> Reading:
 # ----------------------------------------------------------------- months, days
 
 
-@rule("month_day", rf"(?:(?P<pm>early|mid|late)[\s-]*)?(?P<m>{MONTH})\s*(?P<d>{DAYNUM})(?!\d|:|\s*,?\s*\d{{4}})")
+@rule("month_day", rf"(?:(?P<pm>early|mid|late)[\s-]*)?(?P<m>{MONTH})\s*(?P<d>{DAYNUM})(?!\d|:\d|\s*,?\s*\d{{4}})")
 def _month_day(m: re.Match[str], ctx: Ctx) -> Reading:
     return Reading("DATE", month_day(_month(m["m"]), _day(m["d"]), ctx), "day", mod_of(m["pm"]))
+
+
+@rule("weekday_month_day", rf"(?P<w>{WEEKDAY}),?\s+(?P<m>{MONTH})\s*(?P<d>{DAYNUM})(?!\d|:\d|\s*,?\s*\d{{4}})")
+def _weekday_month_day(m: re.Match[str], ctx: Ctx) -> Reading:
+    # "Monday, Oct. 26": the weekday tells the year (the nearest year that fits)
+    dct = need(ctx, "DATE", "day")
+    month, day, weekday = _month(m["m"]), _day(m["d"]), _weekday(m["w"])
+    fits = []
+    for year in range(dct.year - 6, dct.year + 7):
+        try:
+            d = dt.date(year, month, day)
+        except ValueError:
+            continue
+        if d.isoweekday() == weekday:
+            fits.append(d)
+    if fits:
+        best = min(fits, key=lambda d: abs((d - dct).days))
+        if abs((best - dct).days) < 300:
+            return Reading("DATE", best.isoformat(), "day")
+    return Reading("DATE", month_day(month, day, ctx), "day")
 
 
 @rule("day_month", rf"(?:the\s+)?(?P<d>{DAYNUM})\s+(?:of\s+)?(?P<m>{MONTH})(?!\s*,?\s*\d)")
@@ -231,7 +286,7 @@ def _month_alone(m: re.Match[str], ctx: Ctx) -> Reading:
     return Reading("DATE", f"{year:04d}-{month:02d}", "month", mod_of(m["pm"]))
 
 
-@rule("weekday", rf"(?:(?P<rel>last|next|this|(?:the\s+)?(?:past|previous|coming))\s+)?(?P<w>{WEEKDAY})(?:\s+(?P<pod>morning|afternoon|evening|night))?")
+@rule("weekday", rf"(?:(?P<rel>last|next|this(?:\s+coming)?|(?:the\s+)?(?:past|previous|coming))\s+)?(?P<w>{WEEKDAY})(?:\s+(?P<pod>morning|afternoon|evening|night))?")
 def _weekday_rule(m: re.Match[str], ctx: Ctx) -> Reading:
     rel = (m["rel"] or "").lower().split()[-1:] or [None]
     relation = {"past": "last", "previous": "last", "coming": "next"}.get(rel[0] or "", rel[0])
@@ -475,8 +530,11 @@ def _holiday(m: re.Match[str], ctx: Ctx) -> Reading:
     "duration",
     rf"(?:(?P<dm>{DMOD})\s+)?(?:the\s+)?(?:(?:past|last|next|first|coming|previous|following|latest|final|remaining|initial)\s+)?"
     rf"(?P<n>{NUM})(?:\s+(?:more|additional|further|full|straight|consecutive|long))?[\s-]+(?P<u>{UNIT})s?(?:\s+(?:or\s+so|long))?",
-    guard=lambda t, s, e: not re.match(r"(?i)(?:a|an|one)\s+(?:day|week|month|year|quarter)\b", t[s:e])
-    or not re.match(r"\s*(?:after|before|later|earlier)\b", t[e : e + 8]),
+    guard=lambda t, s, e: (
+        not re.match(r"(?i)(?:a|an|one)\s+(?:day|week|month|year|quarter)\b", t[s:e])
+        or not re.match(r"\s*(?:after|before|later|earlier)\b", t[e : e + 8])
+    )
+    and not re.search(r"(?i)\w-quarters$", t[s:e]),  # "three-quarters" is a fraction
 )
 def _duration(m: re.Match[str], ctx: Ctx) -> Reading:
     value, gran = duration_value(number(m["n"]), m["u"])

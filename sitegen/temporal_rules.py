@@ -253,7 +253,8 @@ def weekday_date(weekday: int, ctx: Ctx, *, relation: str | None = None) -> dt.d
     ``relation``: ``"last"``/``"next"`` force strictly before/after the DCT,
     ``"this"`` means the day in the DCT's ISO week; otherwise the tense
     decides, and the DCT itself counts (news says "said Friday" on the Friday
-    it happened).  Unmarked: the nearer of the two (a tie goes to the past).
+    it happened).  Unmarked counts as past: on TempEval-3's news, weekdays in
+    clauses without tense are past or the DCT itself four times in five.
     """
     dct = need(ctx, "DATE", "day")
     diff = weekday - dct.isoweekday()
@@ -263,9 +264,7 @@ def weekday_date(weekday: int, ctx: Ctx, *, relation: str | None = None) -> dt.d
     ahead = diff % 7 or (7 if relation == "next" else 0)
     if relation == "next" or (relation is None and ctx.tense == FUTURE):
         return dct + dt.timedelta(days=ahead)
-    if relation == "last" or ctx.tense == PAST or back <= ahead:
-        return dct - dt.timedelta(days=back)
-    return dct + dt.timedelta(days=ahead)
+    return dct - dt.timedelta(days=back)
 
 
 def relative_unit(unit: str, offset: int, dct: dt.date) -> tuple[str, str]:
