@@ -23,9 +23,10 @@ import datetime as dt
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .keydates import rank_dates
 from .model import Sentence
 
 # Finest first: the anchor of a sentence is its most precise expression.
@@ -310,21 +311,22 @@ def _with_id(event: TimelineEvent, index: int) -> TimelineEvent:
     return replace(event, id=f"e{index}")
 
 
-def key_dates(events: Sequence[TimelineEvent], limit: int) -> set[str]:
+def key_dates(
+    events: Sequence[TimelineEvent],
+    limit: int,
+    published: Mapping[str, dt.date | None] | None = None,
+) -> set[str]:
     """Ids of the events on the most reported dates: at most ``limit``, and at
     most a third of the dates, so that "key" keeps its meaning in a small corpus.
 
-    A date's weight is the number of distinct sources reporting events on it
-    (the signal date-selection summarisers start from: Tran et al. 2013,
-    Gholipour Ghalandari & Ifrim 2020), with finer dates preferred on ties.
+    Dates are ranked by :func:`sitegen.keydates.rank_dates` (articles
+    reporting them, articles published on them, PageRank over the
+    date-reference graph); ``published`` maps article slugs to their
+    publication dates.
     """
-    weights: Counter[tuple[dt.date, dt.date]] = Counter()
-    for e in events:
-        if not e.background:
-            weights[(e.start, e.end)] += len({s.article for s in e.sources}) + 0.1 * len(e.sources)
-    ranked = sorted(weights, key=lambda k: (-weights[k], (k[1] - k[0]).days, k[0]))
-    chosen = set(ranked[:min(limit, max(1, len(ranked) // 3))])
-    return {e.id for e in events if (e.start, e.end) in chosen}
+    ranked = rank_dates(events, published=published)
+    chosen = {d.period for d in ranked[:min(limit, max(1, len(ranked) // 3))]}
+    return {e.id for e in events if not e.background and (e.start, e.end) in chosen}
 
 
 def corpus_period(dates: Iterable[dt.date | None]) -> tuple[dt.date, dt.date] | None:
