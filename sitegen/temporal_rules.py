@@ -26,7 +26,6 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from dateutil.easter import easter
 from dateutil.relativedelta import relativedelta
 
 # --------------------------------------------------------------------------- lexicon
