@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import reprlib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -27,8 +29,44 @@ from .model import Article, Meta, Problem
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 FRONT_MATTER_FIELDS = ("title", "dek", "date", "source", "url", "author", "summary", "tags", "slug", "draft")
 # Output names an article slug may not take: they are the site's own pages.
+# Windows device names too (CON, NUL, COM1, …): no file may be called that there.
 RESERVED_SLUGS = {"index", "actors", "timeline", "articles", "static", "search", "404", "feed",
-                  "sitemap", "robots", "briefing", "pagefind", "con", "nul", "prn", "aux"}
+                  "sitemap", "robots", "briefing", "pagefind", "con", "nul", "prn", "aux",
+                  *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+# Limits, so that one huge file cannot hang or crash a build (docs/errors.md).
+# spaCy refuses texts over 1,000,000 characters (its default max_length) and
+# needs memory in proportion; the longest news features run to about 100,000.
+MAX_FILE_BYTES = 10_000_000  # a saved web page with its scripts is rarely over 3 MB
+MAX_TEXT_CHARS = 1_000_000  # of cleaned article text
+# C0 and C1 control characters other than tab and newlines, and the
+# non-characters U+FFFE/U+FFFF: invalid in XML (the feed), invisible on pages.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_SHOW = reprlib.Repr()
+_SHOW.maxstring, _SHOW.maxother, _SHOW.maxlevel, _SHOW.maxlist, _SHOW.maxdict = 80, 80, 2, 5, 5
+
+
+def show(value: Any) -> str:
+    """A short ``repr`` for messages: front matter values can be huge (YAML aliases)."""
+    return _SHOW.repr(value)
+
+
+def safe_url(value: str | None) -> str | None:
+    """``value`` if it is an absolute http(s) URL with a host, else None.
+
+    Every URL that reaches a page, the feed or briefing.json passes here:
+    ``javascript:``, ``data:`` and the like never become links.
+    """
+    if not value or _CONTROL.search(value) or any(c.isspace() for c in value):
+        return None
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return value
 
 
 class IngestError(Exception):
@@ -57,7 +95,20 @@ def slugify(text: str) -> str:
 
 
 def decode(data: bytes, path: str) -> str:
-    """Decode bytes as UTF-8, else detect the encoding; raise on binary data."""
+    """Decode bytes as UTF-8, else detect the encoding; raise on binary data.
+
+    Control characters (other than tab and newlines) are removed from the text.
+    """
+    for bom, encoding in _BOMS:  # UTF-16/32 text has NUL bytes but is not binary
+        if data.startswith(bom):
+            try:
+                return _CONTROL.sub("", data[len(bom):].decode(encoding))
+            except UnicodeDecodeError as exc:
+                raise IngestError([Problem(path, f"invalid {encoding.upper()} text ({exc.reason})")]) from exc
+    return _CONTROL.sub("", _decode(data, path))
+
+
+def _decode(data: bytes, path: str) -> str:
     if b"\x00" in data[:8192]:
         raise IngestError([Problem(path, "binary file, not text (it contains NUL bytes)")])
     try:
@@ -83,6 +134,7 @@ def split_front_matter(text: str, path: str) -> Source:
         return Source({}, {}, text, 1)
     block = m.group(1) or ""
     body_line = text[: m.end()].count("\n") + 1
+    node = None
     try:
         node = yaml.compose(block, Loader=yaml.SafeLoader)
         data = yaml.safe_load(block) if node is not None else {}
@@ -91,6 +143,9 @@ def split_front_matter(text: str, path: str) -> Source:
         line = mark.line + 2 if mark else 1  # +1 for 0-based, +1 for the opening ---
         problem = getattr(exc, "problem", None) or str(exc)
         raise IngestError([Problem(path, f"invalid YAML front matter: {problem}", line)]) from exc
+    except (ValueError, OverflowError, RecursionError) as exc:
+        # PyYAML builds dates itself: "date: 2024-02-30" matches its pattern and fails here.
+        raise IngestError([Problem(path, f"invalid YAML front matter: {exc}", _bad_value_line(node))]) from exc
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -100,6 +155,22 @@ def split_front_matter(text: str, path: str) -> Source:
         for key_node, _ in node.value:
             lines[str(key_node.value)] = key_node.start_mark.line + 2
     return Source({str(k): v for k, v in data.items()}, lines, text[m.end():], body_line)
+
+
+def _bad_value_line(node: Any) -> int | None:
+    """The line of the first value in a front matter mapping that PyYAML cannot build."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    loader = yaml.SafeLoader("")
+    try:
+        for _, value in node.value:
+            try:
+                loader.construct_object(value, deep=True)
+            except Exception:  # noqa: BLE001 - any failure marks the culprit
+                return value.start_mark.line + 2  # +1 for 0-based, +1 for the opening ---
+    finally:
+        loader.dispose()
+    return None
 
 
 def _text_field(value: Any) -> str | None:
@@ -132,23 +203,23 @@ def parse_front_matter(source: Source, path: str) -> tuple[dict[str, Any], list[
                 elif isinstance(value, str) and (d := parse_date_text(value)):
                     out[key] = d
                 else:
-                    bad(key, f"expected a date such as 2024-03-26, got {value!r}")
+                    bad(key, f"expected a date such as 2024-03-26, got {show(value)}")
             elif key == "draft":
                 if not isinstance(value, bool):
-                    bad(key, f"expected true or false, got {value!r}")
+                    bad(key, f"expected true or false, got {show(value)}")
                 else:
                     out[key] = value
             elif key in ("tags", "summary"):
                 items = [value] if isinstance(value, str) else value
                 if not isinstance(items, list) or not all(isinstance(i, (str, int, float)) for i in items):
-                    bad(key, f"expected text or a list of text, got {value!r}")
+                    bad(key, f"expected text or a list of text, got {show(value)}")
                 else:
                     out[key] = tuple(str(i).strip() for i in items if str(i).strip())
             elif key == "slug":
                 text = _text_field(value)
                 if text is not None:
                     if "/" in text or "\\" in text or text.startswith(".") or slugify(text) != text:
-                        bad(key, f"{text!r} is not a slug: use lower-case letters, digits and hyphens, "
+                        bad(key, f"{show(text)} is not a slug: use lower-case letters, digits and hyphens, "
                             f"for example {slugify(text) or 'my-article'!r}")
                     elif text in RESERVED_SLUGS:
                         bad(key, f"{text!r} is reserved for one of the site's own pages")
@@ -156,14 +227,14 @@ def parse_front_matter(source: Source, path: str) -> tuple[dict[str, Any], list[
                         out[key] = text
             elif key == "url":
                 text = _text_field(value)
-                if text and not re.match(r"^https?://", text):
-                    bad(key, f"expected an http(s) URL, got {text!r}")
+                if text and not safe_url(text):
+                    bad(key, f"expected an http(s) URL such as https://example.org/story, got {show(text)}")
                 elif text:
                     out[key] = text
             else:
                 out[key] = _text_field(value)
         except TypeError:
-            bad(key, f"expected text, got {type(value).__name__} {value!r}")
+            bad(key, f"expected text, got {type(value).__name__} {show(value)}")
     return out, problems
 
 
@@ -180,13 +251,23 @@ class _BlockCollector(HTMLParser):
     """
 
     BLOCKS = {"p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "head", "pre", "td", "dd", "dt"}
+    # Elements whose content is code or widgets, never article text (raw HTML
+    # in Markdown may hold them).
+    SKIP = {"script", "style", "template", "noscript", "iframe", "object", "svg", "math", "textarea",
+            "select", "button"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.units: list[tuple[str, str | None, int]] = []
         self._stack: list[tuple[str, list[str]]] = []
+        self._skip: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self._skip.append(tag)
+            return
+        if self._skip:
+            return
         if tag in self.BLOCKS:
             level = 0
             if tag[0] == "h" and tag[1:].isdigit():
@@ -199,6 +280,10 @@ class _BlockCollector(HTMLParser):
             self._stack[-1][1].append(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        if self._skip:
+            if tag in self._skip:
+                del self._skip[self._skip.index(tag):]  # unclosed children end with it
+            return
         if tag in self.BLOCKS and self._stack:
             name, parts = self._stack.pop()
             text = re.sub(r"\s+", " ", "".join(parts)).strip()
@@ -209,7 +294,7 @@ class _BlockCollector(HTMLParser):
                 pass
 
     def handle_data(self, data: str) -> None:
-        if self._stack:
+        if self._stack and not self._skip:
             self._stack[-1][1].append(data)
 
 
@@ -277,6 +362,9 @@ def read_article(path: Path, *, display_path: str | None = None) -> Article:
     """Read, decode, split, clean: one file to one Article (or IngestError)."""
     shown = display_path or str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise IngestError([Problem(shown, _too_big(size))])
         data = path.read_bytes()
     except OSError as exc:
         raise IngestError([Problem(shown, f"cannot read file: {exc.strerror}")]) from exc
@@ -285,6 +373,8 @@ def read_article(path: Path, *, display_path: str | None = None) -> Article:
 
 def parse_article(data: bytes, path: str, *, suffix: str = ".txt", stem: str = "article") -> Article:
     """Parse an article from bytes; ``path`` names it in messages."""
+    if len(data) > MAX_FILE_BYTES:
+        raise IngestError([Problem(path, _too_big(len(data)))])
     if not data.strip():
         raise IngestError([Problem(path, "empty file: an article needs some text")])
     text = decode(data, path)
@@ -308,6 +398,9 @@ def parse_article(data: bytes, path: str, *, suffix: str = ".txt", stem: str = "
     if not any(b.kind == "paragraph" for b in cleaned.blocks):
         raise IngestError([Problem(path, "no article text left after removing front matter and site "
                                    "chrome", source.body_line)])
+    if len(cleaned.text) > MAX_TEXT_CHARS:
+        raise IngestError([Problem(path, f"article too long: {len(cleaned.text):,} characters of text, "
+                                   f"the limit is {MAX_TEXT_CHARS:,}; split it into several articles")])
 
     inferred = list(cleaned.inferred)
 
@@ -323,7 +416,7 @@ def parse_article(data: bytes, path: str, *, suffix: str = ".txt", stem: str = "
         dek=pick("dek", front.get("dek"), html_meta.get("description"), cleaned.dek),
         date=pick("date", front.get("date"), html_date, cleaned.date),
         source=pick("source", front.get("source"), html_meta.get("sitename"), cleaned.source),
-        url=pick("url", front.get("url"), html_meta.get("url"), cleaned.url),
+        url=pick("url", front.get("url"), safe_url(html_meta.get("url")), safe_url(cleaned.url)),
         author=pick("author", front.get("author"), html_meta.get("author")),
         summary=front.get("summary"),
         tags=front.get("tags", ()),
@@ -354,6 +447,11 @@ def parse_article(data: bytes, path: str, *, suffix: str = ".txt", stem: str = "
         inferred=tuple(inferred),
         warnings=tuple(warnings),
     )
+
+
+def _too_big(size: int) -> str:
+    return (f"file too large: {size:,} bytes, the limit is {MAX_FILE_BYTES:,}; "
+            "an article this long is more than one article: split it")
 
 
 def find_articles(content_dir: Path) -> list[Path]:

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,10 @@ class SiteFiles:
 
     def add(self, path: str, data: bytes | str, source: str) -> None:
         """Add one file; ``source`` names what made it, for conflict errors."""
-        safe = safe_relative(path)
+        try:
+            safe = safe_relative(path)
+        except ValueError as exc:
+            raise OutputConflict(f"{source}: {exc}") from exc
         if safe in self.files:
             raise OutputConflict(
                 f"{source} and {self.sources[safe]} would both write {safe}: give one of them another slug"
@@ -57,11 +61,26 @@ class SiteFiles:
         return len(self.files)
 
 
+# File names Windows reserves (with any extension): a site holding them cannot
+# be copied to, or served from, a Windows machine.
+_DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
 def safe_relative(path: str) -> str:
-    """Normalise ``path`` and refuse anything that would leave the output folder."""
+    """Normalise ``path`` and refuse anything that would leave the output folder.
+
+    Also refused: a page with an empty name (``actors/.html`` is what an
+    empty id makes) and Windows device names (``CON``, ``NUL``, ``COM1`` …,
+    with any extension).
+    """
     p = PurePosixPath(path.replace("\\", "/"))
-    if p.is_absolute() or any(part in ("..", "") for part in p.parts) or not p.parts:
+    if p.is_absolute() or any(part in ("..", "") for part in p.parts) or not p.parts or ":" in path:
         raise ValueError(f"refusing to write outside the output folder: {path!r}")
+    if p.name.lower() in (".html", ".json", ".xml", ".txt"):
+        raise ValueError(f"refusing to write {path!r}: the file name is empty")
+    for part in p.parts:
+        if part.split(".", 1)[0].lower() in _DEVICE_NAMES:
+            raise ValueError(f"refusing to write {path!r}: Windows reserves the name {part.split('.', 1)[0]!r}")
     return str(p)
 
 
@@ -155,27 +174,45 @@ def clean_stale(output: Path) -> list[Path]:
     return removed
 
 
-def write_site(files: Mapping[str, bytes], output: Path,
-               before_swap: Callable[[Path], None] | None = None) -> None:
+def write_site(files: Mapping[str, Any], output: Path,
+               before_swap: Callable[[Path], Any] | None = None, *, store: Any = None) -> None:
     """Write ``files`` into ``output`` atomically: temp folder, then swap.
 
     The new site is written into a temporary folder beside ``output`` and
     swapped into place; the old one is removed only after the swap.
     ``before_swap(folder)`` runs on the complete temporary folder (the search
     indexer adds its files there); if it raises, nothing is swapped in.
+
+    With a ``store`` (:class:`sitegen.pagecache.ObjectStore`) each file is a
+    hard link to its bytes in the store (values may then be
+    :class:`~sitegen.pagecache.CachedPage`): unchanged files keep their inode
+    and mtime from build to build, and only new bytes are written.  The
+    files ``before_swap`` adds are kept in the store too, under a key of
+    every file it was given: when no file changed, it is not run again.
     """
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = _new_folder(output.parent, f".{output.name}.new-")
     try:
+        made: set[Path] = set()
         for rel in sorted(files):
             target = tmp / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[rel])
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            if store is not None:
+                store.place(files[rel], target)
+            else:
+                target.write_bytes(files[rel])
             if _FAULT_DELAY:
                 time.sleep(_FAULT_DELAY)
         if before_swap is not None:
-            before_swap(tmp)
+            if store is not None:
+                from .pagecache import run_cached
+
+                run_cached(before_swap, tmp, files, store)
+            else:
+                before_swap(tmp)
         if _FAULT_DELAY:
             time.sleep(_FAULT_DELAY)
     except BaseException:
