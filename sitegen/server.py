@@ -274,22 +274,23 @@ def respond(server: LiveServer, url_path: str) -> tuple[int, dict[str, str], byt
                 "</head><body><h1>The site could not be built</h1></body></html>")
         return (HTTPStatus.SERVICE_UNAVAILABLE, {"Content-Type": CONTENT_TYPES[".html"]},
                 inject(page.encode(), epoch, error or "the first build has not finished"))
-    root = site.resolve()
-    target = (root / decoded.lstrip("/")).resolve()
-    if target != root and root not in target.parents:  # e.g. a symlink that leaves the site
-        return _text(HTTPStatus.FORBIDDEN, "outside the site")
-    if target.is_dir():
-        if not url_path.endswith("/"):
-            return HTTPStatus.MOVED_PERMANENTLY, {"Location": quote(decoded) + "/"}, b""
-        target = target / "index.html"
-    status = HTTPStatus.OK
-    if not target.is_file():
-        status, target = HTTPStatus.NOT_FOUND, root / "404.html"
-        if not target.is_file():
-            return _text(status, "not found")
     try:
+        root = site.resolve()
+        target = (root / decoded.lstrip("/")).resolve()
+        if target != root and root not in target.parents:  # e.g. a symlink that leaves the site
+            return _text(HTTPStatus.FORBIDDEN, "outside the site")
+        if target.is_dir():
+            if not url_path.endswith("/"):
+                # One leading slash: "//host/" in a Location header would send the browser to another site.
+                return HTTPStatus.MOVED_PERMANENTLY, {"Location": "/" + quote(decoded.lstrip("/")) + "/"}, b""
+            target = target / "index.html"
+        status = HTTPStatus.OK
+        if not target.is_file():
+            status, target = HTTPStatus.NOT_FOUND, root / "404.html"
+            if not target.is_file():
+                return _text(status, "not found")
         body = target.read_bytes()
-    except OSError:
+    except (OSError, RuntimeError, ValueError):  # a name too long, a symlink loop, a build removed meanwhile
         return _text(HTTPStatus.NOT_FOUND, "not found")
     ctype = CONTENT_TYPES.get(target.suffix) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     if target.suffix == ".html":
