@@ -158,6 +158,8 @@ def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | Non
         raise BuildError([str(exc)]) from exc
     for w in briefing.warnings:
         log.warning("%s", w)
+    if id_errors := actor_id_problems(briefing.actors, config):
+        raise BuildError(id_errors)
 
     try:
         files = render_site(config, briefing)
@@ -167,7 +169,11 @@ def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | Non
         raise BuildError([Problem(exc.filename or exc.name or "template", f"template syntax error: {exc.message}",
                                   exc.lineno)]) from exc
     except jinja2.TemplateNotFound as exc:
-        raise BuildError([Problem(str(config.folder("templates_dir")), f"template not found: {exc.name}")]) from exc
+        where = _template_location(exc)  # the template that asked for it, with the line
+        templates = display_path(config.folder("templates_dir"), config.root)
+        raise BuildError([Problem(templates if where == "template" else where,
+                                  f"template not found: {exc.name} (looked in {templates}/ and the "
+                                  "built-in theme)")]) from exc
     except jinja2.UndefinedError as exc:
         raise BuildError([Problem(_template_location(exc), f"template error: {exc.message}")]) from exc
     try:
@@ -178,6 +184,24 @@ def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | Non
     return BuildResult(output=out, articles=len(analyses), pages=sum(1 for f in files.files if f.endswith(".html")),
                        files=len(files), warnings=warnings, seconds=time.perf_counter() - started,
                        analyses=analyses)
+
+
+# Actor ids name files (actors/ID.html): these cannot be one.
+_DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def actor_id_problems(actors: Sequence[Any], config: Config) -> list[Problem]:
+    """Every actor whose id cannot be a page name, each with the way out."""
+    overrides = config.folder("data_dir") / "actors.yaml"
+    where = display_path(overrides, config.root) if overrides.is_file() else "actors"
+    problems = []
+    for actor in actors:
+        why = ("is empty" if not actor.id else "is the actor index's own name" if actor.id == "index"
+               else "is a file name Windows reserves" if actor.id.lower() in _DEVICE_NAMES else None)
+        if why:
+            problems.append(Problem(where, f"actor {actor.name!r} gets the id {actor.id!r}, which {why}: "
+                                    f"give it another name (name: …) in {display_path(overrides, config.root)}"))
+    return problems
 
 
 def _template_location(exc: BaseException) -> str:

@@ -131,6 +131,9 @@ def split_front_matter(text: str, path: str) -> Source:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     m = _FENCE.match(text)
     if not m:
+        if re.match(r"---[ \t]*\n[^\n]*:", text):  # "---", then a "key:" line, and no closing "---"
+            raise IngestError([Problem(path, "front matter opened with '---' is never closed: add a '---' "
+                                       "line after its last field", 1)])
         return Source({}, {}, text, 1)
     block = m.group(1) or ""
     body_line = text[: m.end()].count("\n") + 1
@@ -153,7 +156,11 @@ def split_front_matter(text: str, path: str) -> Source:
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
-            lines[str(key_node.value)] = key_node.start_mark.line + 2
+            key, line = str(key_node.value), key_node.start_mark.line + 2
+            if key in lines:  # YAML would silently keep the last one
+                raise IngestError([Problem(path, f"front matter '{key}' is given twice (lines {lines[key]} "
+                                           f"and {line}): keep one", line, key)])
+            lines[key] = line
     return Source({str(k): v for k, v in data.items()}, lines, text[m.end():], body_line)
 
 
