@@ -18,13 +18,16 @@ from typing import Any
 import jinja2
 
 from .actors import ActorIdError, OverridesError
-from .analyse import analyse
 from .assemble import assemble
+from .cache import AnalysisCache, read_article_cached
 from .config import Config
-from .ingest import IngestError, find_articles, read_article
+from .executor import analyse_all
+from .ingest import IngestError, find_articles
 from .lock import BuildLocked, OutputLock
 from .model import Analysis, Article, Problem
+from .pagecache import PageCache
 from .pages import render_site
+from .progress import Progress
 from .search import SearchIndexError, index_site
 from .writer import OutputConflict, clean_stale, write_site
 
@@ -59,8 +62,12 @@ def display_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-def load_articles(config: Config, *, drafts: bool) -> tuple[list[Article], list[Problem], list[Problem]]:
-    """Read every article; return (articles, errors, warnings) for all of them."""
+def load_articles(config: Config, *, drafts: bool,
+                  cache: AnalysisCache | None = None) -> tuple[list[Article], list[Problem], list[Problem]]:
+    """Read every article; return (articles, errors, warnings) for all of them.
+
+    With a ``cache``, an article whose file is unchanged is not parsed again.
+    """
     articles: list[Article] = []
     errors: list[Problem] = []
     warnings: list[Problem] = []
@@ -73,7 +80,7 @@ def load_articles(config: Config, *, drafts: bool) -> tuple[list[Article], list[
         errors.append(Problem(display_path(content, config.root), "no articles (.txt, .md, .html) found"))
     for path in paths:
         try:
-            article = read_article(path, display_path=display_path(path, config.root))
+            article = read_article_cached(path, display_path(path, config.root), cache)
         except IngestError as exc:
             errors.extend(exc.problems)
             continue
@@ -97,10 +104,13 @@ class OutputLockedError(BuildError):
 
 
 def build(config: Config, *, output: Path | None = None, drafts: bool | None = None,
-          strict: bool | None = None) -> BuildResult:
+          strict: bool | None = None, jobs: int | None = None, scheduler: str | None = None,
+          progress: Progress | None = None) -> BuildResult:
     """Build the site described by ``config``; raise BuildError on failure.
 
     Explicit arguments override the config (None means: use the config).
+    ``jobs`` and ``scheduler`` say where articles are analysed (see
+    :mod:`sitegen.executor`); ``progress`` shows a bar on long builds.
     One build at a time per output folder: a second one raises
     OutputLockedError at once (see :mod:`sitegen.lock`).  Holding the lock,
     the build first removes what interrupted builds left beside the output.
@@ -115,28 +125,30 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
         raise OutputLockedError([str(exc)]) from exc
     try:
         clean_stale(out)
-        return _build(config, out, drafts=drafts, strict=strict)
+        return _build(config, out, drafts=drafts, strict=strict, jobs=jobs, scheduler=scheduler,
+                      progress=progress)
     finally:
         lock.release()
 
 
-def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | None) -> BuildResult:
+def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | None, jobs: int | None = None,
+           scheduler: str | None = None, progress: Progress | None = None) -> BuildResult:
     started = time.perf_counter()
     drafts = config["build.drafts"] if drafts is None else drafts
     strict = config["build.strict"] if strict is None else strict
 
-    articles, errors, warnings = load_articles(config, drafts=drafts)
+    settings = config.analysis_key
+    cache = AnalysisCache(config.folder("build.cache_dir") if config["build.cache"] else None, settings)
+    articles, errors, warnings = load_articles(config, drafts=drafts, cache=cache)
     if errors or (strict and warnings):
         raise BuildError(errors + ([Problem(w.path, f"{w.message} (--strict)", w.line) for w in warnings]
                                    if strict else []))
     for w in warnings:
         log.warning("%s", w)
 
-    settings = config.analysis_key
-    analyses = []
-    for article in articles:
-        log.debug("analysing %s", article.path)
-        analyses.append(analyse(article, settings))
+    jobs = config["build.jobs"] if jobs is None else jobs
+    scheduler = (config["build.scheduler"] or None) if scheduler is None else scheduler
+    analyses = analyse_all(articles, settings, cache, jobs=jobs, scheduler=scheduler, progress=progress)
 
     for a in analyses:
         # Never guessed: relative dates in an undated article stay unresolved.
@@ -162,7 +174,9 @@ def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | Non
         raise BuildError(id_errors)
 
     try:
-        files = render_site(config, briefing)
+        pages = (PageCache(config.folder("build.cache_dir"), config.folder("templates_dir"), config.values)
+                 if config["build.cache"] else None)
+        files = render_site(config, briefing, cache=pages)
     except OutputConflict as exc:
         raise BuildError([str(exc)]) from exc
     except jinja2.TemplateSyntaxError as exc:
@@ -178,7 +192,9 @@ def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | Non
         raise BuildError([Problem(_template_location(exc), f"template error: {exc.message}")]) from exc
     try:
         # Pagefind indexes the finished pages in the temporary folder, before the swap.
-        write_site(files.files, out, before_swap=index_site)
+        write_site(files.files, out, before_swap=index_site, store=pages.objects if pages else None)
+        if pages is not None:
+            pages.save()
     except SearchIndexError as exc:
         raise BuildError([str(exc)]) from exc
     return BuildResult(output=out, articles=len(analyses), pages=sum(1 for f in files.files if f.endswith(".html")),

@@ -81,6 +81,13 @@ SCHEMA: dict[str, Option] = {
     "build.drafts": Option("bool", False, "Include articles marked draft: true."),
     "build.strict": Option("bool", False, "Treat warnings (missing date, source, …) as errors."),
     "build.words_per_minute": Option("int", 230, "Reading speed used for the reading-time estimate."),
+    "build.jobs": Option("int", 0, "Processes that analyse articles in parallel (--jobs); 0 means one per core, 1 analyses in the build's own process.", lambda v: "must be 0 or more" if isinstance(v, int) and v < 0 else None),
+    "build.scheduler": Option("str", "", "Address of a Dask distributed scheduler (tcp://HOST:PORT) to analyse articles on (--scheduler); empty: this machine."),
+    "build.cache": Option("bool", True, "Keep each article's analysis and each page on disk, so unchanged articles are not analysed or rendered again."),
+    "build.cache_dir": Option("path", ".sitegen-cache", "Folder of the build cache, relative to the config file (safe to delete)."),
+    "pages.home_articles": Option("int", 20, "Latest articles listed on the home page (the full list is on the article listing).", _positive_count),
+    "pages.articles_per_page": Option("int", 100, "Articles per page of the article listing (articles/index.html, then articles/page/2.html, …).", _positive_count),
+    "pages.actors_per_page": Option("int", 400, "Above this many actors the actor index is split by initial letter (actors/index.html, then actors/by-letter/b.html, …).", _positive_count),
 }
 
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from . import __version__
 from .actor_model import Actor
-from .analyse import to_json
 from .assemble import Briefing
 from .events import TimelineEvent
 from .config import Config
 from .feeds import add_publishing_files, summaries_of
 from .model import Analysis
+from .pagecache import CachingRenderer, PageCache
 from .render import THEME, Renderer, article_context, display_title, environment, format_date, reading_minutes
 from .writer import SiteFiles, copy_tree_into
 
@@ -90,6 +90,7 @@ def site_context(config: Config, article_count: int) -> dict[str, Any]:
 
 def briefing_json(config: Config, briefing: Briefing) -> str:
     """``briefing.json``: the whole site's data, for reuse."""
+    from .analyse import to_json  # imports spaCy: only when briefing.json is made again
     data = {
         "generator": f"sitegen {__version__}",
         "site": {k.split(".", 1)[1]: config[k]
@@ -214,11 +215,17 @@ def timeline_context(briefing: Briefing, names: dict[str, Actor]) -> dict[str, A
     }
 
 
-def render_site(config: Config, briefing: Briefing) -> SiteFiles:
-    """Every output file of the site, in memory."""
+def render_site(config: Config, briefing: Briefing, cache: PageCache | None = None) -> SiteFiles:
+    """Every output file of the site, in memory.
+
+    With a ``cache`` (:mod:`sitegen.pagecache`) a page whose inputs did not
+    change since the last build is not rendered again: it stands in the
+    result as a :class:`~sitegen.pagecache.CachedPage`.
+    """
     ordered: Sequence[Analysis] = briefing.analyses
     env = environment(config.folder("templates_dir"))
-    renderer = Renderer(env, site_context(config, len(ordered)))
+    site = site_context(config, len(ordered))
+    renderer = CachingRenderer(env, site, cache) if cache is not None else Renderer(env, site)
     files = SiteFiles()
     items = [listing_item(a, config) for a in ordered]
     names = {actor.id: actor for actor in briefing.actors}
@@ -250,7 +257,13 @@ def render_site(config: Config, briefing: Briefing) -> SiteFiles:
 
     files.add("timeline/index.html", renderer.page("timeline.html", "timeline/index.html", section="timeline",
                                                    **timeline_context(briefing, names)), "timeline")
-    files.add("briefing.json", briefing_json(config, briefing), "briefing data")
+    if cache is not None:
+        files.add("briefing.json", cache.file("briefing.json", lambda: briefing_json(config, briefing),
+                                              analyses=briefing.analyses, overview=briefing.overview,
+                                              actors=briefing.actors, timeline=briefing.timeline),
+                  "briefing data")
+    else:
+        files.add("briefing.json", briefing_json(config, briefing), "briefing data")
     # Search page, 404, Atom feed, sitemap, robots.txt (after every HTML page: the sitemap lists them).
     add_publishing_files(files, renderer, list(ordered), summaries_of(list(ordered)))
     # Static files: the project's own first, then the built-in theme's.

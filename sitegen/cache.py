@@ -1,0 +1,294 @@
+"""The build cache: ingested articles and their analyses, kept on disk between builds.
+
+An article's analysis is a pure function of the article, the analysis
+settings (:attr:`sitegen.config.Config.analysis_key`), the NLP pipeline (name
+and version) and the analysis code, so it is stored under a key made of all
+of those.  A rebuild with nothing changed therefore runs no NLP at all (and
+does not even import spaCy).  Ingestion (decoding, front matter, cleaning) is
+cached the same way, keyed by the file's bytes and the ingestion code.
+
+What goes into a key:
+
+* the article: a digest of its ``repr`` (frozen dataclasses of strings,
+  numbers, dates and tuples: the ``repr`` is complete and deterministic);
+* ``config.analysis_key``;
+* the pipeline's name, its package version (read from its ``meta.json``
+  without loading it) and spaCy's version;
+* sitegen's version, the ``ANALYSIS_VERSION`` constants, and a digest of the
+  source of every sitegen module the analysis imports (found by following
+  ``from .x import`` lines from ``analyse.py``), so that an edited rule
+  invalidates the cache even when nobody bumped a version.
+
+Entries are files ``<kind>/<2 hex>/<digest>`` holding ``MAGIC``, a 32-byte
+BLAKE2b checksum of the payload, then the payload (a pickle of ``(key,
+value)``).  A truncated, garbled or foreign entry (wrong magic, checksum, key
+or anything that fails to unpickle) is reported at debug level and
+recomputed; it never fails the build.  Entries are written atomically (temp
+file, then ``os.replace``), so concurrent builds at worst both compute one.
+The cache lives in the project (``build.cache_dir``, default
+``.sitegen-cache``) and is written only by sitegen: pickle is safe here
+because nothing else writes these files.  Delete the folder to clear it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import logging
+import os
+import pickle
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .model import Analysis, Article
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"SGCACHE1"
+FORMAT = 1  # bump when the entry layout changes
+PACKAGE = Path(__file__).resolve().parent
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+# -- keys ----------------------------------------------------------------------
+
+_IMPORT = re.compile(r"^\s*from \.(\w*) import ([\w, ()\n]+)", re.M)
+
+
+_VERSION = re.compile(r"^ANALYSIS_VERSION\s*=\s*['\"]?([^'\"\n]+)", re.M)
+
+
+@lru_cache(maxsize=8)
+def code_versions(entry: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Digest of ``sitegen/<entry>.py`` and every sitegen module it imports, and their versions.
+
+    The versions are the ``ANALYSIS_VERSION`` constants of those modules; they
+    are read from the source, so that computing a key never imports spaCy.
+    """
+    seen: dict[str, bytes] = {}
+    todo = [entry]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        path = PACKAGE / f"{name}.py"
+        try:
+            source = path.read_bytes()
+        except OSError:
+            continue  # a subpackage or a missing file: sitegen's version covers it
+        seen[name] = source
+        for module, names in _IMPORT.findall(source.decode("utf-8", "replace")):
+            if module:
+                todo.append(module)
+            else:  # "from . import nlp, clean"
+                todo.extend(n.strip() for n in names.replace("(", "").replace(")", "").split(",") if n.strip())
+    h = hashlib.blake2b(digest_size=20)
+    versions = []
+    for name in sorted(seen):
+        h.update(name.encode() + b"\0" + seen[name] + b"\0")
+        found = _VERSION.search(seen[name].decode("utf-8", "replace"))
+        if found:
+            versions.append((name, found.group(1).strip()))
+    return h.hexdigest(), tuple(versions)
+
+
+def code_digest(entry: str) -> str:
+    return code_versions(entry)[0]
+
+
+@lru_cache(maxsize=8)
+def pipeline_fingerprint(name: str) -> str:
+    """Name and version of the spaCy pipeline ``name``, without loading it (or spaCy).
+
+    An installed pipeline package carries a ``meta.json`` beside its
+    ``__init__.py``; a pipeline given as a folder has one inside.  If neither
+    is found the pipeline is loaded and :func:`sitegen.nlp.pipeline_version`
+    asked.
+    """
+    try:
+        spacy_version = importlib.metadata.version("spacy")
+    except importlib.metadata.PackageNotFoundError:
+        spacy_version = "?"
+    meta_path: Path | None = None
+    if Path(name).is_dir():
+        meta_path = Path(name) / "meta.json"
+    else:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin:
+            meta_path = Path(spec.origin).parent / "meta.json"
+    if meta_path is not None and meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            return f"{name}:{meta.get('lang', 'xx')}_{meta.get('name', name)}-{meta.get('version', '?')}+spacy-{spacy_version}"
+        except (OSError, ValueError):
+            pass
+    from . import nlp  # imports spaCy: only for pipelines we cannot identify otherwise
+
+    return f"{name}:{nlp.pipeline_version(name)}"
+
+
+def analysis_versions() -> dict[str, str]:
+    """The code versions an analysis depends on: sitegen's, the source digest, the constants."""
+    source, constants = code_versions("analyse")
+    return {"sitegen": __version__, "source": source} | {f"{m}.ANALYSIS_VERSION": v for m, v in constants}
+
+
+def _env_digest(parts: Mapping[str, Any]) -> str:
+    return digest(json.dumps(parts, sort_keys=True, default=str).encode())
+
+
+def article_digest(article: Article) -> str:
+    """The content hash of an ingested article (everything the analysis may read)."""
+    return digest(repr(article).encode("utf-8"))
+
+
+# -- storage -------------------------------------------------------------------
+
+class Store:
+    """Checksummed pickle entries in a folder; every failure reads as a miss."""
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+        self.hits = 0
+        self.misses = 0
+        self.bad = 0
+
+    def _path(self, kind: str, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / kind / key[:2] / key
+
+    def get(self, kind: str, key: str) -> Any | None:
+        if self.folder is None:
+            return None
+        path = self._path(kind, key)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        value = self._decode(data, key, path)
+        if value is None:
+            self.bad += 1
+            self.misses += 1
+        else:
+            self.hits += 1
+        return value
+
+    @staticmethod
+    def _decode(data: bytes, key: str, path: Path) -> Any | None:
+        n = len(MAGIC)
+        if len(data) < n + 32 or data[:n] != MAGIC:
+            log.debug("cache: %s is not a sitegen cache entry; recomputing", path)
+            return None
+        check, payload = data[n:n + 32], data[n + 32:]
+        if hashlib.blake2b(payload, digest_size=32).digest() != check:
+            log.debug("cache: %s is corrupt (checksum); recomputing", path)
+            return None
+        try:
+            stored_key, value = pickle.loads(payload)
+        except Exception as exc:  # noqa: BLE001 - any unreadable entry is a miss
+            log.debug("cache: %s cannot be read (%s); recomputing", path, exc)
+            return None
+        if stored_key != key:
+            log.debug("cache: %s belongs to another key; recomputing", path)
+            return None
+        return value
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        if self.folder is None:
+            return
+        payload = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+        data = MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload
+        path = self._path(kind, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:  # a read-only or full disk slows builds down, never fails them
+            log.warning("cache: cannot write %s (%s); continuing without caching it", path, exc)
+
+
+class AnalysisCache:
+    """Cached analyses (and ingested articles) for one build's settings."""
+
+    def __init__(self, folder: Path | None, settings: Mapping[str, Any]):
+        self.store = Store(folder)
+        self.settings = dict(settings)
+        env = {
+            "format": FORMAT,
+            "settings": self.settings,
+            "pipeline": pipeline_fingerprint(str(self.settings.get("nlp.pipeline"))),
+            "versions": analysis_versions(),
+        }
+        self.env = _env_digest(env)
+        self.ingest_env = _env_digest({"format": FORMAT, "sitegen": __version__, "source": code_digest("ingest")})
+
+    @property
+    def folder(self) -> Path | None:
+        return self.store.folder
+
+    def key(self, article: Article) -> str:
+        """The cache key of ``article``'s analysis under this build's settings."""
+        return digest(f"{self.env}\0{article_digest(article)}".encode())
+
+    def get(self, article: Article) -> Analysis | None:
+        value = self.store.get("analysis", self.key(article))
+        if not isinstance(value, Analysis):
+            return None
+        return replace(value, article=article)
+
+    def put(self, article: Article, analysis: Analysis) -> None:
+        # The article is stored once, by the ingest cache; the entry holds the rest.
+        self.store.put("analysis", self.key(article), replace(analysis, article=None))
+
+    # -- ingestion ---------------------------------------------------------
+
+    def ingest_key(self, data: bytes, display_path: str, suffix: str, stem: str) -> str:
+        return digest(f"{self.ingest_env}\0{display_path}\0{suffix}\0{stem}\0".encode() + data)
+
+    def get_article(self, key: str) -> Article | None:
+        value = self.store.get("article", key)
+        return value if isinstance(value, Article) else None
+
+    def put_article(self, key: str, article: Article) -> None:
+        self.store.put("article", key, article)
+
+
+def read_article_cached(path: Path, display_path: str, cache: AnalysisCache | None) -> Article:
+    """:func:`sitegen.ingest.read_article`, served from the cache when the file's bytes are known."""
+    from .ingest import IngestError, parse_article, read_article
+    from .model import Problem
+
+    if cache is None or cache.folder is None:
+        return read_article(path, display_path=display_path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError([Problem(display_path, f"cannot read file: {exc.strerror}")]) from exc
+    suffix, stem = path.suffix.lower(), path.stem
+    key = cache.ingest_key(data, display_path, suffix, stem)
+    article = cache.get_article(key)
+    if article is None:
+        article = parse_article(data, display_path, suffix=suffix, stem=stem)
+        cache.put_article(key, article)
+    return article

@@ -1,0 +1,212 @@
+"""The analysis map: run :func:`sitegen.analyse.analyse` over many articles.
+
+Three ways, one interface (:func:`analyse_many`, yielding ``(index,
+analysis)`` as results arrive):
+
+* in-process (``jobs=1``, or too few articles for a pool to pay off: starting
+  a worker costs about as much as analysing a few dozen articles);
+* a local process pool (``--jobs N``, default the number of cores).  Workers
+  are started with ``spawn`` (``sitegen serve`` rebuilds from a thread, and
+  forking a threaded process can deadlock) and load the spaCy pipeline once
+  each, in the pool initializer;
+* a Dask distributed cluster (``--scheduler tcp://HOST:PORT``), for archives
+  beyond one machine: the same chunks are mapped over the cluster's workers,
+  each of which loads the pipeline once (``nlp.load_pipeline`` is cached per
+  process).  Needs the optional ``dask`` extra.
+
+Articles travel in chunks (fewer, larger messages) and come back without
+their article (the caller has it already), so only the analysis crosses the
+process boundary.  Chunks are submitted a few at a time, so memory stays
+bounded by the chunks in flight, not by the corpus.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import replace
+from typing import Any
+
+from .model import Analysis, Article
+
+log = logging.getLogger(__name__)
+
+# Below this many articles to analyse, a pool costs more to start than it saves.
+MIN_PARALLEL = 48
+CHUNK = 8  # articles per task
+IN_FLIGHT = 4  # tasks in flight per worker
+
+
+class SchedulerError(RuntimeError):
+    """The Dask scheduler cannot be reached, or Dask is not installed."""
+
+
+def default_jobs() -> int:
+    """The number of cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# -- worker side ----------------------------------------------------------------
+
+def _init_worker(pipeline: str, level: int) -> None:
+    """Pool initializer: load the spaCy pipeline once for this worker."""
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
+    from . import nlp
+
+    nlp.load_pipeline(pipeline)
+
+
+def analyse_chunk(articles: Sequence[Article], settings: Mapping[str, Any]) -> list[Analysis]:
+    """Analyse ``articles``; the results leave out the article (the caller has it)."""
+    from .analyse import analyse
+
+    return [replace(analyse(a, settings), article=None) for a in articles]
+
+
+# -- the map ----------------------------------------------------------------------
+
+def _chunks(items: Sequence[tuple[int, Article]], size: int) -> Iterator[list[tuple[int, Article]]]:
+    for i in range(0, len(items), size):
+        yield list(items[i:i + size])
+
+
+def analyse_many(
+    articles: Sequence[tuple[int, Article]],
+    settings: Mapping[str, Any],
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    on_start: Callable[[str], None] | None = None,
+) -> Iterator[tuple[int, Analysis]]:
+    """Analyse ``(index, article)`` pairs; yield ``(index, analysis)`` as they finish.
+
+    The order of the results is not the order of the input.  Exceptions
+    raised by the analysis (e.g. :class:`sitegen.nlp.PipelineError`) reach
+    the caller unchanged.
+    """
+    if not articles:
+        return
+    jobs = default_jobs() if jobs is None or jobs < 1 else jobs
+    if scheduler:
+        mode = f"Dask cluster at {scheduler}"
+        runner = _dask(articles, settings, scheduler)
+    elif jobs == 1 or len(articles) < MIN_PARALLEL:
+        mode = "in-process"
+        runner = _serial(articles, settings)
+    else:
+        jobs = min(jobs, max(1, len(articles) // CHUNK))
+        mode = f"{jobs} worker processes"
+        runner = _pool(articles, settings, jobs)
+    log.info("analysing %d article(s): %s", len(articles), mode)
+    if on_start is not None:
+        on_start(mode)
+    for index, analysis in runner:
+        yield index, analysis
+
+
+def _serial(articles: Sequence[tuple[int, Article]], settings: Mapping[str, Any]) -> Iterator[tuple[int, Analysis]]:
+    from .analyse import analyse
+
+    for index, article in articles:
+        yield index, analyse(article, settings)
+
+
+def _attach(chunk: list[tuple[int, Article]], results: list[Analysis]) -> Iterator[tuple[int, Analysis]]:
+    for (index, article), analysis in zip(chunk, results, strict=True):
+        yield index, replace(analysis, article=article)
+
+
+def _pool(articles: Sequence[tuple[int, Article]], settings: Mapping[str, Any],
+          jobs: int) -> Iterator[tuple[int, Analysis]]:
+    ctx = multiprocessing.get_context("spawn")
+    pipeline = str(settings["nlp.pipeline"])
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                             initargs=(pipeline, logging.getLogger().getEffectiveLevel())) as pool:
+        pending: dict[Future[list[Analysis]], list[tuple[int, Article]]] = {}
+        chunks = _chunks(articles, CHUNK)
+        try:
+            for chunk in chunks:
+                pending[pool.submit(analyse_chunk, [a for _, a in chunk], settings)] = chunk
+                if len(pending) >= jobs * IN_FLIGHT:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        yield from _attach(pending.pop(future), future.result())
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield from _attach(pending.pop(future), future.result())
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def _dask(articles: Sequence[tuple[int, Article]], settings: Mapping[str, Any],
+          scheduler: str) -> Iterator[tuple[int, Analysis]]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        raise SchedulerError("--scheduler needs Dask: pip install 'sitegen[dask]'") from exc
+    try:
+        client = Client(scheduler, timeout=10, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    try:
+        chunks = list(_chunks(articles, CHUNK))
+        futures = [client.submit(analyse_chunk, [a for _, a in chunk], dict(settings), pure=False)
+                   for chunk in chunks]
+        index_of = {f.key: i for i, f in enumerate(futures)}
+        for future in as_completed(futures):
+            chunk = chunks[index_of[future.key]]
+            yield from _attach(chunk, future.result())
+            future.release()
+    finally:
+        client.close()
+
+
+# -- the analysis stage, with the cache ---------------------------------------------
+
+def analyse_all(
+    articles: Sequence[Article],
+    settings: Mapping[str, Any],
+    cache: Any = None,
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    progress: Any = None,
+) -> list[Analysis]:
+    """Every article's analysis, in order: from ``cache`` when it has it, else computed.
+
+    ``cache`` is a :class:`sitegen.cache.AnalysisCache` (or None); computed
+    analyses are stored in it as they arrive, so an interrupted build keeps
+    what it finished.  ``progress`` is a :class:`sitegen.progress.Progress`.
+    """
+    results: list[Analysis | None] = [None] * len(articles)
+    todo: list[tuple[int, Article]] = []
+    for i, article in enumerate(articles):
+        hit = cache.get(article) if cache is not None else None
+        if hit is None:
+            todo.append((i, article))
+        else:
+            results[i] = hit
+    log.info("analyses: %d from the cache, %d to compute", len(articles) - len(todo), len(todo))
+    if todo:
+        if progress is not None:
+            progress.start("analysing", len(todo))
+        try:
+            for i, analysis in analyse_many(todo, settings, jobs=jobs, scheduler=scheduler):
+                results[i] = analysis
+                if cache is not None:
+                    cache.put(articles[i], analysis)
+                if progress is not None:
+                    progress.advance()
+        finally:
+            if progress is not None:
+                progress.stop()
+    return [r for r in results if r is not None]

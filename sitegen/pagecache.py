@@ -1,0 +1,332 @@
+"""Incremental rendering and writing: a render cache and a content-addressed file store.
+
+**Render cache.**  Every page is rendered from a template and a context.  A
+page's *input key* is a digest of everything it is rendered from: the
+template set (project and built-in), the rendering code, the site-wide
+context, the template name, the page's path, and its context (pickled, with
+each :class:`~sitegen.model.Analysis` or :class:`~sitegen.model.Article`
+replaced by its content hash, so the key costs far less than the render).  If
+the previous build rendered the same path from the same key, the page is not
+rendered again: its bytes are already in the store.  An edited article thus
+re-renders its own page and the pages whose context it changes (listings,
+the actors it names, the timeline), and nothing else.
+
+**Store and writer.**  The bytes of every output file live once in
+``<cache>/objects/`` under their digest.  The writer still builds the whole
+new site in a temporary folder and swaps it in (never a half-built site), but
+fills it with *hard links* to the store instead of writing: a file whose
+bytes did not change keeps its inode and mtime from build to build (rsync,
+browsers and file watchers see no change), and only new bytes are written,
+once.  Hard links rather than writing in place with per-file ``os.replace``
+because the atomic folder swap (and keeping the last good site while a
+build fails) stays exactly as it was; the cost is one link per file.  When
+the cache is on another file system (no hard links), files are copied.
+
+Objects are written atomically and never modified; nothing may edit an
+output file in place (Pagefind only adds files).  After each build, objects
+that no page refers to and no site links (link count 1) are removed.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import io
+import json
+import logging
+import os
+import pickle
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .cache import Store, article_digest, code_versions, digest
+from .model import Analysis, Article
+from .render import THEME, Renderer
+
+log = logging.getLogger(__name__)
+
+
+class CachedPage:
+    """A page the render cache already has: its bytes are in the store under ``digest``."""
+
+    __slots__ = ("digest", "size")
+
+    def __init__(self, digest: str, size: int):
+        self.digest = digest
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __repr__(self) -> str:
+        return f"CachedPage({self.digest[:12]}…)"
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+class ObjectStore:
+    """Output files' bytes, stored once under their digest, hard-linked into sites."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.used: set[str] = set()
+        self.written = 0
+        self.linked = 0
+
+    def path(self, key: str) -> Path:
+        return self.folder / key[:2] / key[2:]
+
+    def has(self, key: str, size: int | None = None) -> bool:
+        try:
+            st = self.path(key).stat()
+        except OSError:
+            return False
+        return size is None or st.st_size == size
+
+    def add(self, data: bytes, key: str | None = None) -> str:
+        """Store ``data`` (if it is not there yet); return its digest."""
+        key = key or content_digest(data)
+        target = self.path(key)
+        if not self.has(key, len(data)):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+            # 0o666 and the umask: the site must be readable by a web server.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, target)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            self.written += 1
+        self.used.add(key)
+        return key
+
+    def adopt(self, file: Path) -> str:
+        """Store a file that is already on disk (e.g. written by Pagefind) by linking it."""
+        data = file.read_bytes()
+        key = content_digest(data)
+        if not self.has(key, len(data)):
+            target = self.path(key)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(file, target)
+            except FileExistsError:
+                pass
+            except OSError:
+                self.add(data, key)
+        self.used.add(key)
+        return key
+
+    def place(self, value: bytes | CachedPage, target: Path) -> None:
+        """Put the file ``value`` at ``target``: a hard link to its object, else a copy."""
+        if isinstance(value, CachedPage):
+            key, data = value.digest, None
+            self.used.add(key)
+        else:
+            data = bytes(value)
+            key = self.add(data)
+        try:
+            os.link(self.path(key), target)
+            self.linked += 1
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOENT, errno.EACCES):
+                raise
+            if data is None:
+                data = self.path(key).read_bytes()  # ENOENT here: the object vanished; fail loudly
+        target.write_bytes(data)
+
+    def collect(self) -> int:
+        """Remove objects no longer used by this build and not linked into any site."""
+        removed = 0
+        if not self.folder.is_dir():
+            return 0
+        for sub in self.folder.iterdir():
+            if not sub.is_dir():
+                continue
+            for entry in os.scandir(sub):
+                key = sub.name + entry.name
+                if key in self.used or entry.name.startswith(".tmp-"):
+                    continue
+                try:
+                    if entry.stat(follow_symlinks=False).st_nlink == 1:
+                        os.unlink(entry.path)
+                        removed += 1
+                except OSError:
+                    continue
+        return removed
+
+
+def _templates_digest(folders: Iterable[Path]) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+class PageCache:
+    """The render cache: page path -> (input key, digest of the bytes), kept between builds."""
+
+    INDEX = "index"
+
+    def __init__(self, folder: Path, templates_dir: Path | None, config_values: Mapping[str, Any]):
+        self.store = Store(folder)
+        self.objects = ObjectStore(folder / "objects")
+        self.previous: dict[str, tuple[str, str, int]] = {}
+        loaded = self.store.get("pages", self.INDEX)
+        if isinstance(loaded, dict):
+            self.previous = loaded
+        self.current: dict[str, tuple[str, str, int]] = {}
+        self.env = digest(json.dumps({
+            "sitegen": __version__,
+            "code": code_versions("pages")[0],
+            "templates": _templates_digest([p for p in (templates_dir, THEME / "templates") if p is not None]),
+            "config": dict(config_values),
+        }, sort_keys=True, default=str).encode())
+        self._keys: dict[int, str] = {}
+        self.rendered = 0
+        self.reused = 0
+
+    # -- keys ---------------------------------------------------------------
+
+    def _content_key(self, obj: Analysis | Article) -> str:
+        found = self._keys.get(id(obj))
+        if found is None:
+            if isinstance(obj, Analysis):
+                # An analysis is a function of its article, the settings (in the config, part
+                # of ``env``) and the analysis code (imported by pages.py: in the code digest).
+                found = "A" + article_digest(obj.article)
+            else:
+                found = "R" + article_digest(obj)
+            self._keys[id(obj)] = found
+        return found
+
+    def input_key(self, template: str, path: str, context: Mapping[str, Any]) -> str | None:
+        """The digest of everything the page is rendered from; None if it cannot be computed."""
+        buf = io.BytesIO()
+        pickler = _KeyPickler(buf, self)
+        try:
+            pickler.dump((self.env, template, path, sorted(context.items(), key=lambda kv: kv[0])))
+        except Exception as exc:  # noqa: BLE001 - an unpicklable context: render it every time
+            log.debug("render cache: %s cannot be keyed (%s)", path, exc)
+            return None
+        return content_digest(buf.getvalue())
+
+    # -- lookups --------------------------------------------------------------
+
+    def lookup(self, path: str, key: str | None) -> CachedPage | None:
+        if key is None:
+            return None
+        prev = self.previous.get(path)
+        if prev is None or prev[0] != key or not self.objects.has(prev[1], prev[2]):
+            return None
+        self.current[path] = prev
+        self.reused += 1
+        return CachedPage(prev[1], prev[2])
+
+    def record(self, path: str, key: str | None, data: bytes) -> None:
+        self.rendered += 1
+        if key is not None:
+            self.current[path] = (key, self.objects.add(data), len(data))
+
+    def file(self, path: str, make: Any, **inputs: Any) -> bytes | CachedPage:
+        """A file that is not a template page (``briefing.json``), made by ``make()`` from ``inputs``."""
+        key = self.input_key("", path, inputs)
+        hit = self.lookup(path, key)
+        if hit is not None:
+            return hit
+        data = make()
+        data = data.encode("utf-8") if isinstance(data, str) else data
+        self.record(path, key, data)
+        return data
+
+    def save(self) -> None:
+        """Keep this build's index (call after the site was written)."""
+        self.store.put("pages", self.INDEX, self.current)
+        removed = self.objects.collect()
+        log.info("render cache: %d page(s) rendered, %d reused; store: %d written, %d removed",
+                 self.rendered, self.reused, self.objects.written, removed)
+
+
+class _KeyPickler(pickle.Pickler):
+    """Pickles a page context, with analyses and articles reduced to their content hash."""
+
+    def __init__(self, file: io.BytesIO, cache: PageCache):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.cache = cache
+        # No memo: the bytes must not depend on which equal objects happen to be shared.
+        self.fast = True
+
+    def persistent_id(self, obj: Any) -> str | None:
+        if type(obj) is Analysis or type(obj) is Article:
+            return self.cache._content_key(obj)
+        return None
+
+
+class CachingRenderer(Renderer):
+    """A :class:`~sitegen.render.Renderer` that skips pages whose inputs did not change."""
+
+    def __init__(self, env: Any, site: Mapping[str, Any], cache: PageCache):
+        super().__init__(env, site)
+        self.cache = cache
+
+    def page(self, template: str, path: str, **context: Any) -> Any:  # bytes or CachedPage
+        key = self.cache.input_key(template, path, context)
+        hit = self.cache.lookup(path, key)
+        if hit is not None:
+            return hit
+        data = super().page(template, path, **context)
+        self.cache.record(path, key, data)
+        return data
+
+
+def _tool_version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("pagefind_bin")
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+def run_cached(step: Any, folder: Path, files: Mapping[str, Any], store: ObjectStore) -> None:
+    """Run ``step(folder)`` (the search indexer), unless it already ran on the same files.
+
+    The files it adds are kept in the store under a key of the step, its
+    tool's version and every (path, digest) it was given; the next build with
+    the same files links them back instead of running it (Pagefind takes
+    seconds on a large site).
+    """
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{getattr(step, '__module__', '')}.{getattr(step, '__qualname__', step)}\0{_tool_version()}\0".encode())
+    for rel in sorted(files):
+        value = files[rel]
+        d = value.digest if isinstance(value, CachedPage) else content_digest(bytes(value))
+        h.update(f"{rel}\0{d}\0".encode())
+    key = h.hexdigest()
+    manifests = Store(store.folder.parent)
+    manifest = manifests.get("derived", key)
+    if isinstance(manifest, list) and all(store.has(d, size) for _, d, size in manifest):
+        for rel, d, size in manifest:
+            target = folder / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            store.place(CachedPage(d, size), target)
+        log.info("search index unchanged: reused %d file(s)", len(manifest))
+        return
+    step(folder)
+    made = []
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and rel not in files:
+            made.append((rel, store.adopt(path), path.stat().st_size))
+    manifests.put("derived", key, made)

@@ -1,0 +1,121 @@
+"""Splitting long listings into pages, so that no page grows with the corpus.
+
+Two ways, both keeping the first page at the listing's usual path (links to
+``articles/index.html`` stay right however large the site grows):
+
+* :func:`paginate`: fixed-size pages in order (``articles/index.html``,
+  ``articles/page/2.html``, …), for lists read from the top (newest first);
+* :func:`split_by_letter`: one page per initial letter (``actors/index.html``
+  for the first letter, ``actors/by-letter/b.html``, …), for indexes
+  looked up by name.  Names starting with a digit or a symbol go under
+  ``#``; letters are folded to ASCII (``Ö`` files under ``o``).
+
+Each page gets a :class:`Pager` for its navigation links.  Pages live in a
+sub-folder (``page/``, ``by-letter/``) so that their names cannot collide
+with an article or actor page (``actors/b.html`` is the page of an actor
+called "B").
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageLink:
+    label: str
+    path: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Navigation of one page among its siblings (templates: ``pager.links``, ``.prev``, ``.next``)."""
+
+    number: int  # 1-based
+    count: int
+    links: tuple[PageLink, ...]
+    prev: str | None = None
+    next: str | None = None
+    label: str = ""  # "Page 2 of 7" or "B"
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    path: str
+    items: Sequence[T]
+    pager: Pager | None  # None when everything fits on one page
+
+
+def page_path(first: str, number: int) -> str:
+    """``articles/index.html`` for page 1, ``articles/page/N.html`` after."""
+    if number == 1:
+        return first
+    folder = first.rsplit("/", 1)[0] + "/" if "/" in first else ""
+    return f"{folder}page/{number}.html"
+
+
+def paginate(items: Sequence[T], per_page: int, first: str) -> list[Page[T]]:
+    """``items`` in pages of ``per_page``; the first at ``first``."""
+    per_page = max(1, per_page)
+    count = max(1, math.ceil(len(items) / per_page))
+    if count == 1:
+        return [Page(first, items, None)]
+    paths = [page_path(first, n) for n in range(1, count + 1)]
+    pages = []
+    for n in range(1, count + 1):
+        links = tuple(PageLink(str(k), paths[k - 1], k == n) for k in _window(n, count))
+        pager = Pager(n, count, links, paths[n - 2] if n > 1 else None, paths[n] if n < count else None,
+                      f"Page {n} of {count}")
+        pages.append(Page(paths[n - 1], items[(n - 1) * per_page:n * per_page], pager))
+    return pages
+
+
+def _window(n: int, count: int, around: int = 3) -> list[int]:
+    """Page numbers to link from page ``n``: first, last and a few around ``n``."""
+    shown = {1, count, *range(max(1, n - around), min(count, n + around) + 1)}
+    return sorted(shown)
+
+
+def initial(name: str) -> str:
+    """The index letter of ``name``: ``a``–``z``, or ``#`` for anything else."""
+    for ch in unicodedata.normalize("NFKD", name.strip()):
+        if ch.isascii() and ch.isalpha():
+            return ch.lower()
+        if ch.isalnum() or not unicodedata.combining(ch):
+            break
+    return "#"
+
+
+def letter_path(first: str, letter: str, letters: Sequence[str]) -> str:
+    if letter == letters[0]:
+        return first
+    folder = first.rsplit("/", 1)[0] + "/" if "/" in first else ""
+    return f"{folder}by-letter/{'0' if letter == '#' else letter}.html"
+
+
+def split_by_letter(items: Sequence[T], name: Callable[[T], str], first: str) -> list[Page[T]]:
+    """One page per initial letter of ``name(item)``, letters in order, ``#`` first.
+
+    Items keep their order within a letter.
+    """
+    groups: dict[str, list[T]] = {}
+    for item in items:
+        groups.setdefault(initial(name(item)), []).append(item)
+    letters = sorted(groups, key=lambda c: (c != "#", c))
+    if len(letters) <= 1:
+        return [Page(first, items, None)]
+    paths = {c: letter_path(first, c, letters) for c in letters}
+    pages = []
+    for i, c in enumerate(letters):
+        links = tuple(PageLink(c.upper(), paths[k], k == c) for k in letters)
+        pager = Pager(i + 1, len(letters), links, paths[letters[i - 1]] if i else None,
+                      paths[letters[i + 1]] if i + 1 < len(letters) else None, c.upper())
+        pages.append(Page(paths[c], groups[c], pager))
+    return pages

