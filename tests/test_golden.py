@@ -19,7 +19,7 @@ GOLDEN = Path(__file__).parent / "golden"
 
 # Pagefind's index is made by a third-party binary whose bytes change with its
 # version; tests/test_browser.py checks that search works instead.
-SKIP = ("pagefind/",)
+SKIP = ("pagefind/", "static/")
 
 
 def files_under(folder: Path) -> dict[str, bytes]:
@@ -38,7 +38,7 @@ def test_golden_site(tmp_path: Path, request: pytest.FixtureRequest, monkeypatch
     expected_dir = GOLDEN / "expected"
     if request.config.getoption("--regen-golden"):
         shutil.rmtree(expected_dir, ignore_errors=True)
-        shutil.copytree(site / "build", expected_dir, ignore=shutil.ignore_patterns("pagefind"))
+        shutil.copytree(site / "build", expected_dir, ignore=shutil.ignore_patterns("pagefind", "static"))
         pytest.skip("golden files regenerated")
     expected = files_under(expected_dir)
     assert sorted(got) == sorted(expected), "the set of output files changed"
