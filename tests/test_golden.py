@@ -18,7 +18,8 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 # Pagefind's index is made by a third-party binary whose bytes change with its
-# version; tests/test_browser.py checks that search works instead.
+# version (tests/test_browser.py checks that search works instead); static/
+# holds verbatim copies of the theme's files (test_build checks the overrides).
 SKIP = ("pagefind/", "static/")
 
 
