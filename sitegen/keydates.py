@@ -32,7 +32,8 @@ literature scores days.
 For each chosen date, :func:`date_summary` picks the events that tell it
 best: close to the centroid of everything said about that date (Radev et
 al. 2004, "Centroid-based summarization of multiple documents"; the
-per-date summariser of DATEWISE), reported by many sources, with the date
+per-date summariser of DATEWISE) and to the centroid of the whole corpus
+(on the topic), reported by many sources, with the date
 stated in the sentence rather than inferred from the publication date, and
 not repeating a sentence already chosen (the MMR redundancy check of
 Carbonell & Goldstein 1998).
@@ -174,6 +175,7 @@ _STOP = frozenset(
 )
 REDUNDANCY = 0.8  # cosine above which a sentence repeats one already chosen
 MIN_WORDS, MAX_WORDS = 6, 60  # shorter or longer "sentences" are mostly bylines and run-ons
+_SENTENCE_END = re.compile(r"""[.!?]["'\u201d\u2019)]*\s*$""")
 
 
 def terms_of(text: str) -> Counter[str]:
@@ -189,16 +191,23 @@ def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
 
 
 def date_summary(
-    events: Sequence[TimelineEvent], n: int, *, idf: Mapping[str, float] | None = None
+    events: Sequence[TimelineEvent],
+    n: int,
+    *,
+    idf: Mapping[str, float] | None = None,
+    topic: Mapping[str, float] | None = None,
 ) -> list[TimelineEvent]:
     """The ``n`` events (of one date) that tell it best, best first.
 
     Each event is scored by the cosine of its text to the TF-IDF centroid of
-    all the sentences its date's sources hold, times ``1 + log(articles)``
-    reporting it; an event dated only by its article's publication date
-    counts half, one whose wording is too short or too long for a sentence a
-    tenth.  ``idf`` (term → weight) comes from :func:`idf_of` over the whole
-    timeline; without it every term weighs 1.
+    everything its date's sources say, times its cosine to ``topic`` (the
+    centroid of the whole timeline, from :func:`centroid_of`: what the
+    corpus is about, standing in for the query keywords DATEWISE filters
+    with), times ``1 + log(articles reporting it)``.  An event dated only by
+    its article's publication date counts half, one that does not read as a
+    sentence (under 6 or over 60 words, or no closing full stop: a dateline
+    such as "MEXICO CITY, April 24 (Reuters) -") a tenth.  ``idf`` comes from
+    :func:`idf_of` over the whole timeline; without it every term weighs 1.
     """
     if n <= 0 or not events:
         return []
@@ -213,10 +222,11 @@ def date_summary(
 
     def score(e: TimelineEvent) -> float:
         value = _cosine(vectors[e.id], centroid) * (1.0 + math.log(len({s.article for s in e.sources})))
+        if topic:
+            value *= _cosine(vectors[e.id], topic)
         if all(s.anchor != "text" for s in e.sources):
             value *= 0.5
-        words = len(e.text.split())
-        if not MIN_WORDS <= words <= MAX_WORDS:
+        if not _sentence_like(e.text):
             value *= 0.1
         return value
 
@@ -231,6 +241,11 @@ def date_summary(
     return chosen
 
 
+def _sentence_like(text: str) -> bool:
+    """Not a byline, dateline or run-on: 6 to 60 words, ending as a sentence ends."""
+    return MIN_WORDS <= len(text.split()) <= MAX_WORDS and bool(_SENTENCE_END.search(text))
+
+
 def idf_of(events: Sequence[TimelineEvent]) -> dict[str, float]:
     """Inverse document frequency of terms over the events' texts."""
     df: Counter[str] = Counter()
@@ -238,6 +253,16 @@ def idf_of(events: Sequence[TimelineEvent]) -> dict[str, float]:
         df.update(set(terms_of(e.text)))
     n = max(1, len(events))
     return {t: math.log(1 + n / c) for t, c in df.items()}
+
+
+def centroid_of(events: Sequence[TimelineEvent], idf: Mapping[str, float]) -> dict[str, float]:
+    """The TF-IDF centroid of the events' texts (background left out)."""
+    total: Counter[str] = Counter()
+    for e in events:
+        if not e.background:
+            for t, c in terms_of(e.text).items():
+                total[t] += c * idf.get(t, 1.0)
+    return dict(total)
 
 
 def timeline(
@@ -257,5 +282,6 @@ def timeline(
         if e.start == e.end and not e.background:
             by_day[e.start].append(e)
     idf = idf_of(events)
-    out = [(d.start, date_summary(by_day[d.start], sentences, idf=idf)) for d in ranked[:dates]]
+    topic = centroid_of(events, idf)
+    out = [(d.start, date_summary(by_day[d.start], sentences, idf=idf, topic=topic)) for d in ranked[:dates]]
     return sorted(out, key=lambda x: x[0])
