@@ -8,9 +8,9 @@ a published baseline or feature of date selection, are combined:
   stating it ("On April 24, the WHO…") or, for a lead that merged with such
   an event, by its publication date.  This is the MentionCount baseline of
   Gholipour Ghalandari & Ifrim (2020, "Examining the State-of-the-Art in
-  News Timeline Summarization", ACL), the strongest single feature of their
-  DATEWISE date classifier, counted per article so that one article
-  repeating a date does not outweigh two reporting it;
+  News Timeline Summarization", ACL) and a feature of their DATEWISE date
+  classifier, counted per article so that one article repeating a date
+  does not outweigh two reporting it;
 - **publications**: how many articles were published on the date (their
   PubCount baseline: news appears the day something happens or the day
   after);
@@ -21,9 +21,9 @@ a published baseline or feature of date selection, are combined:
   higher than one mentioned once on a quiet day.
 
 Each signal is divided by its largest value among the candidates and the
-three are summed with fixed weights, reports counting most (2, 1, 0.5): they
-are the best single signal in both papers and PageRank is unstable on a
-small corpus.  The weights are not fitted: there is no training data here,
+three are summed with fixed weights, reports counting most (2, 1, 0.5):
+MentionCount beats PubCount as a baseline (on Timeline17 H1N1 too, see
+docs/timeline.md) and PageRank is unstable on a small corpus.  The weights are not fitted: there is no training data here,
 and DATEWISE's classifier was itself trained on other collections.  A period
 longer than a week ("April", "2023") has its reports discounted by
 ``1 / (1 + log2(days / 7))``: they are spread over its weeks, and the
@@ -57,7 +57,7 @@ if TYPE_CHECKING:
 
 Period = tuple[dt.date, dt.date]
 
-MENTION_WEIGHT = 2.0
+REPORT_WEIGHT = 2.0
 PUBLICATION_WEIGHT = 1.0
 PAGERANK_WEIGHT = 0.5
 DAMPING = 0.85
@@ -154,7 +154,7 @@ def rank_dates(
     for p in candidates:
         n_pub = publications[p[0]] if p[0] == p[1] else 0
         r = rank.get(p, 0.0)
-        score = _discount(p) * (MENTION_WEIGHT * len(reports[p]) / top_m + PAGERANK_WEIGHT * r / top_r) \
+        score = _discount(p) * (REPORT_WEIGHT * len(reports[p]) / top_m + PAGERANK_WEIGHT * r / top_r) \
             + PUBLICATION_WEIGHT * n_pub / top_p
         scores.append(DateScore(p[0], p[1], score, len(reports[p]), len(mentions[p]), n_pub, r))
     scores.sort(key=lambda d: (-d.score, (d.end - d.start).days, d.start))
