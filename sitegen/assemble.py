@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from .actor_model import Actor
@@ -50,7 +51,13 @@ class Briefing:
     warnings: tuple[Problem, ...] = ()
 
     def analysis(self, slug: str) -> Analysis:
-        return next(a for a in self.analyses if a.article.slug == slug)
+        return self._by_slug[slug]
+
+    @cached_property
+    def _by_slug(self) -> dict[str, Analysis]:
+        # Looked up for every event source and overview item: a scan per call
+        # made rendering quadratic in the number of articles.
+        return {a.article.slug: a for a in self.analyses}
 
 
 def sort_newest_first(analyses: Sequence[Analysis]) -> list[Analysis]:

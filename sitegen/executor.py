@@ -154,7 +154,7 @@ def _dask(articles: Sequence[tuple[int, Article]], settings: Mapping[str, Any],
     except ImportError as exc:
         raise SchedulerError("--scheduler needs Dask: pip install 'sitegen[dask]'") from exc
     try:
-        client = Client(scheduler, timeout=10, set_as_default=False)
+        client = Client(scheduler, timeout=10)
     except (OSError, TimeoutError) as exc:
         raise SchedulerError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
     try:
@@ -165,7 +165,6 @@ def _dask(articles: Sequence[tuple[int, Article]], settings: Mapping[str, Any],
         for future in as_completed(futures):
             chunk = chunks[index_of[future.key]]
             yield from _attach(chunk, future.result())
-            future.release()
     finally:
         client.close()
 

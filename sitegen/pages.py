@@ -14,12 +14,14 @@ from typing import Any
 
 from . import __version__
 from .actor_model import Actor
+from .aliases import alias_key
 from .assemble import Briefing
 from .events import TimelineEvent
 from .config import Config
 from .feeds import add_publishing_files, summaries_of
 from .model import Analysis
 from .pagecache import CachingRenderer, PageCache
+from .paginate import Page, paginate, split_by_letter
 from .render import THEME, Renderer, article_context, display_title, environment, format_date, reading_minutes
 from .writer import SiteFiles, copy_tree_into
 
@@ -116,10 +118,15 @@ def actor_summary(actor: Actor) -> dict[str, Any]:
     }
 
 
-def actor_context(actor: Actor, briefing: Briefing, names: dict[str, Actor]) -> dict[str, Any]:
-    """What the actor page shows: roles, quotes, articles, related actors."""
-    by_slug = {a.article.slug: a for a in briefing.analyses}
-    texts = {slug: {s.id: s.text for s in a.sentences} for slug, a in by_slug.items()}
+def actor_context(actor: Actor, briefing: Briefing, names: dict[str, Actor],
+                  events: Sequence[TimelineEvent] | None = None) -> dict[str, Any]:
+    """What the actor page shows: roles, quotes, articles, related actors.
+
+    ``events`` are the timeline events naming the actor, if the caller has
+    them indexed already (one scan of the timeline per actor is quadratic).
+    """
+    by_slug = _AnalysisLookup(briefing)
+    texts = _SentenceTexts(by_slug)
     mentions: dict[str, list[str]] = {}
     for m in actor.mentions:
         ids = mentions.setdefault(m.article, [])
@@ -145,8 +152,40 @@ def actor_context(actor: Actor, briefing: Briefing, names: dict[str, Actor]) -> 
                    for q in actor.quotes if q.article in by_slug],
         "articles": articles,
         "related": [actor_summary(names[i]) for i in actor.related[:10] if i in names],
-        "events": [event_context(e, briefing, names) for e in briefing.timeline if actor.id in e.actors],
+        "events": [event_context(e, briefing, names)
+                   for e in (events if events is not None else briefing.timeline) if actor.id in e.actors],
     }
+
+
+class _AnalysisLookup(dict):  # type: ignore[type-arg]
+    """``slug -> Analysis`` of a briefing, filled on first use of each slug."""
+
+    def __init__(self, briefing: Briefing):
+        super().__init__()
+        self.briefing = briefing
+
+    def __missing__(self, slug: str) -> Analysis:
+        a = self[slug] = self.briefing.analysis(slug)
+        return a
+
+    def __contains__(self, slug: object) -> bool:
+        try:
+            self[slug]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+
+class _SentenceTexts(dict):  # type: ignore[type-arg]
+    """``slug -> {sentence id: text}``, made only for the articles asked for."""
+
+    def __init__(self, analyses: _AnalysisLookup):
+        super().__init__()
+        self.analyses = analyses
+
+    def __missing__(self, slug: str) -> dict[str, str]:
+        texts = self[slug] = {s.id: s.text for s in self.analyses[slug].sentences}
+        return texts
 
 
 def article_actors(analysis: Analysis, briefing: Briefing, names: dict[str, Actor]) -> list[dict[str, Any]]:
@@ -230,10 +269,14 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
     items = [listing_item(a, config) for a in ordered]
     names = {actor.id: actor for actor in briefing.actors}
 
-    files.add("index.html", renderer.page("index.html", "index.html", section="home", articles=items,
+    # The home page shows the latest articles; the listing is split into pages (sitegen/paginate.py).
+    files.add("index.html", renderer.page("index.html", "index.html", section="home",
+                                          articles=items[:config["pages.home_articles"]], total_articles=len(items),
                                           overview=overview_context(briefing)), "home page")
-    files.add("articles/index.html", renderer.page("articles.html", "articles/index.html", section="articles",
-                                                   articles=items), "article listing")
+    for listing in paginate(items, config["pages.articles_per_page"], "articles/index.html"):
+        files.add(listing.path, renderer.page("articles.html", listing.path, section="articles",
+                                              articles=list(listing.items), total=len(items), pager=listing.pager),
+                  "article listing")
     for a in ordered:
         path = article_path(a.article.slug)
         ctx = article_context(a, config["build.words_per_minute"], briefing.links.get(a.article.slug, ()))
@@ -243,17 +286,30 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
                                       description=description, actors=article_actors(a, briefing, names),
                                       actor_path=actor_path, **ctx), a.article.path)
 
-    groups = []
-    for kind, label in ACTOR_TYPES:
-        members = [actor_summary(x) for x in briefing.actors if x.type == kind]
-        if members:
-            groups.append({"type": kind, "label": label, "actors": members})
-    files.add("actors/index.html", renderer.page("actors.html", "actors/index.html", section="actors",
-                                                 groups=groups, total=len(briefing.actors)), "actor index")
+    # Above pages.actors_per_page actors the index is split by initial letter.
+    if len(briefing.actors) > config["pages.actors_per_page"]:
+        actor_pages = split_by_letter(sorted(briefing.actors, key=lambda x: (alias_key(x.name), x.id)),
+                                      lambda x: x.name, "actors/index.html", config["pages.actors_per_page"])
+    else:
+        actor_pages = [Page("actors/index.html", briefing.actors, None)]
+    for index_page in actor_pages:
+        groups = []
+        for kind, label in ACTOR_TYPES:
+            members = [actor_summary(x) for x in index_page.items if x.type == kind]
+            if members:
+                groups.append({"type": kind, "label": label, "actors": members})
+        files.add(index_page.path, renderer.page("actors.html", index_page.path, section="actors", groups=groups,
+                                                 total=len(briefing.actors), pager=index_page.pager),
+                  "actor index")
+    events_of: dict[str, list[TimelineEvent]] = {}
+    for event in briefing.timeline:
+        for actor_id in dict.fromkeys(event.actors):
+            events_of.setdefault(actor_id, []).append(event)
     for actor in briefing.actors:
         path = actor_path(actor.id)
         files.add(path, renderer.page("actor.html", path, section="actors",
-                                      **actor_context(actor, briefing, names)), f"actor {actor.name!r}")
+                                      **actor_context(actor, briefing, names, events_of.get(actor.id, []))),
+                  f"actor {actor.name!r}")
 
     files.add("timeline/index.html", renderer.page("timeline.html", "timeline/index.html", section="timeline",
                                                    **timeline_context(briefing, names)), "timeline")

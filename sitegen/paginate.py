@@ -93,29 +93,38 @@ def initial(name: str) -> str:
     return "#"
 
 
-def letter_path(first: str, letter: str, letters: Sequence[str]) -> str:
-    if letter == letters[0]:
+def letter_path(first: str, letter: str, letters: Sequence[str], part: int = 1) -> str:
+    if letter == letters[0] and part == 1:
         return first
     folder = first.rsplit("/", 1)[0] + "/" if "/" in first else ""
-    return f"{folder}by-letter/{'0' if letter == '#' else letter}.html"
+    name = "0" if letter == "#" else letter
+    return f"{folder}by-letter/{name}{'' if part == 1 else f'-{part}'}.html"
 
 
-def split_by_letter(items: Sequence[T], name: Callable[[T], str], first: str) -> list[Page[T]]:
+def split_by_letter(items: Sequence[T], name: Callable[[T], str], first: str,
+                    per_page: int | None = None) -> list[Page[T]]:
     """One page per initial letter of ``name(item)``, letters in order, ``#`` first.
 
-    Items keep their order within a letter.
+    Items keep their order within a letter.  A letter with more than
+    ``per_page`` items continues on further pages (``by-letter/s-2.html``),
+    so that no page grows without bound.
     """
     groups: dict[str, list[T]] = {}
     for item in items:
         groups.setdefault(initial(name(item)), []).append(item)
     letters = sorted(groups, key=lambda c: (c != "#", c))
-    if len(letters) <= 1:
+    size = max(1, per_page) if per_page else None
+    parts = {c: (math.ceil(len(groups[c]) / size) if size else 1) for c in letters}
+    if len(letters) <= 1 and parts.get(letters[0] if letters else "", 1) <= 1:
         return [Page(first, items, None)]
-    paths = {c: letter_path(first, c, letters) for c in letters}
+    order = [(c, k) for c in letters for k in range(1, parts[c] + 1)]
+    paths = [letter_path(first, c, letters, k) for c, k in order]
     pages = []
-    for i, c in enumerate(letters):
-        links = tuple(PageLink(c.upper(), paths[k], k == c) for k in letters)
-        pager = Pager(i + 1, len(letters), links, paths[letters[i - 1]] if i else None,
-                      paths[letters[i + 1]] if i + 1 < len(letters) else None, c.upper())
-        pages.append(Page(paths[c], groups[c], pager))
+    for i, (c, k) in enumerate(order):
+        links = tuple(PageLink(x.upper(), letter_path(first, x, letters), x == c) for x in letters)
+        label = c.upper() + (f" ({k} of {parts[c]})" if parts[c] > 1 else "")
+        pager = Pager(i + 1, len(order), links, paths[i - 1] if i else None,
+                      paths[i + 1] if i + 1 < len(order) else None, label)
+        chunk = groups[c][(k - 1) * size:k * size] if size else groups[c]
+        pages.append(Page(paths[i], chunk, pager))
     return pages

