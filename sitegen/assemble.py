@@ -132,7 +132,7 @@ def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences
         actor_id_map(ordered, actors),
         corpus_start=period[0] if period else None,
     )
-    keys = key_dates(timeline, key_date_limit)
+    keys = key_dates(timeline, key_date_limit, {a.article.slug: a.article.meta.date for a in ordered})
     timeline = tuple(replace(e, key=e.id in keys) for e in timeline)
     # Sources of one merged event report one fact: the overview keeps one of them.
     same_fact = [{(s.article, s.sentence) for s in e.sources} for e in timeline if len(e.sources) > 1]

@@ -224,7 +224,9 @@ def _century(m: re.Match[str], ctx: Ctx) -> Reading:
 
 @rule("month_day", rf"(?:(?P<pm>early|mid|late)[\s-]*)?(?P<m>{MONTH})\s*(?P<d>{DAYNUM})(?!\d|:\d|\s*,?\s*\d{{4}})")
 def _month_day(m: re.Match[str], ctx: Ctx) -> Reading:
-    return Reading("DATE", month_day(_month(m["m"]), _day(m["d"]), ctx), "day", mod_of(m["pm"]))
+    # Not every pattern routed here has a modifier group ("3 May" has none).
+    modifier = m.groupdict().get("pm")
+    return Reading("DATE", month_day(_month(m["m"]), _day(m["d"]), ctx), "day", mod_of(modifier))
 
 
 @rule("weekday_month_day", rf"(?P<w>{WEEKDAY}),?\s+(?P<m>{MONTH})\s*(?P<d>{DAYNUM})(?!\d|:\d|\s*,?\s*\d{{4}})")

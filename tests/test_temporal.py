@@ -245,3 +245,11 @@ def test_undated_doc_through_spacy(parse) -> None:  # type: ignore[no-untyped-de
 
 def test_tense_without_parse_is_past() -> None:
     assert tense_of(object(), 0, 3) == "past"
+
+
+def test_day_month_order_is_read() -> None:
+    """British order: "On 3 May" (a pattern without a modifier group)."""
+    from sitegen.temporal import normalise
+
+    t = normalise("3 May", dt.date(2009, 5, 10))
+    assert t is not None and t.value == "2009-05-03"
