@@ -56,6 +56,8 @@ class Cleaned:
     url: str | None = None
     removed: list[str] = field(default_factory=list)
     inferred: list[str] = field(default_factory=list)
+    # The input unit each block came from (same order as ``blocks``).
+    units: list[Unit] = field(default_factory=list, repr=False)
 
     @property
     def text(self) -> str:
@@ -128,16 +130,16 @@ _CHROME_LINES = {
     "what's your reaction?", "what is your reaction?", "your reaction?", "like", "dislike",
 }
 
-# Calls to action of newsletters, memberships and social widgets.
+# Calls to action of newsletters, memberships and social widgets.  What
+# prose also says ("Register to vote today", "Share prices on Monday …") is
+# only a prompt in a short line (_SHORT_PROMPT, at most 8 words).
 _PROMPT = re.compile(
     r"""^(?:
         become\ a\ (?:member|subscriber|supporter)
-      | (?:sign\ up|subscribe|register)\b.*\b(?:newsletter|updates|free|inbox|today|now)
+      | (?:sign\ up|subscribe|register)\b.*\b(?:newsletter|updates|inbox|e-?mails?)\b
       | get\ the\ (?:best|latest)\ (?:offers|news|updates|stories)
       | join\ (?:our|the)\ (?:newsletter|mailing\ list|community)
       | (?:follow|like)\ us\ on\b
-      | (?:share|tweet)\ (?:this|on)\b
-      | click\ here\b
       | download\ (?:our|the)\ app\b
       | support\ (?:our|independent)\ journalism
       | (?:enter\ your\ email|by\ signing\ up)\b
@@ -148,6 +150,10 @@ _PROMPT = re.compile(
 )
 
 # "[Read: …]", "[Related: …]", "READ MORE: …" cross-links to other stories.
+_SHORT_PROMPT = re.compile(
+    r"^(?:(?:sign\ up|subscribe)(?:\ (?:now|today|here|for\ free))|(?:share|tweet)\ (?:this|on)\b|click\ here\b)",
+    re.IGNORECASE | re.VERBOSE,
+)
 _CROSS_LINK = re.compile(
     r"^\s*(?:\[\s*)?(?:read|related|see\ also|also\ read|read\ more|more|watch|listen|recommended|opinion)"
     r"\s*[:\-–—]\s*.+?(?:\])?\s*$",
@@ -226,7 +232,7 @@ def noise_reason(text: str) -> str | None:
         return "site chrome"
     if _BRACKETED.match(text) or (_CROSS_LINK.match(text) and len(words(text)) <= 25 and not ends_like_sentence(text.rstrip("]"))):
         return "cross-link to another story"
-    if len(words(text)) <= 30 and _PROMPT.match(norm):
+    if len(words(text)) <= 30 and _PROMPT.match(norm) or len(words(text)) <= 8 and _SHORT_PROMPT.match(norm):
         return "newsletter or social prompt"
     if _BREADCRUMB.match(text):
         return "breadcrumb"
@@ -241,6 +247,9 @@ def noise_reason(text: str) -> str | None:
 # The cleaner
 
 
+MAX_ROUNDS = 4
+
+
 def clean_units(
     units: Sequence[Unit],
     *,
@@ -252,7 +261,30 @@ def clean_units(
     The passes, in order: the date line, the trailing reference block and
     widgets, unit-level noise, teasers, the headline and dek (repeated or
     leading), and finally headings versus paragraphs.
+
+    Removing a unit can expose another (a widget run that ended in a line
+    another rule took; a second date line), so the passes are repeated on
+    what they kept, with the title and dek found so far as known facts, until
+    nothing changes: cleaning is idempotent (tests/test_properties.py).
     """
+    out = _clean_once(units, title=title, dek=dek)
+    for _ in range(MAX_ROUNDS - 1):
+        kept = [Unit(b.text, u.line, u.kind, u.level) for b, u in zip(out.blocks, out.units)]
+        again = _clean_once(kept, title=title or out.title, dek=dek or out.dek)
+        if [(b.kind, b.text) for b in again.blocks] == [(b.kind, b.text) for b in out.blocks]:
+            break
+        out.blocks, out.units = again.blocks, again.units
+        out.removed.extend(again.removed)
+        for name in ("title", "dek", "date", "source", "url"):
+            if getattr(out, name) is None and getattr(again, name) is not None:
+                setattr(out, name, getattr(again, name))
+                if name in again.inferred and name not in out.inferred:
+                    out.inferred.append(name)
+    return out
+
+
+def _clean_once(units: Sequence[Unit], *, title: str | None, dek: str | None) -> Cleaned:
+    """One round of the passes of :func:`clean_units`."""
     out = Cleaned(blocks=[])
     items: list[Unit] = [u for u in units if u.text.strip()]
     removed: list[str] = out.removed
@@ -368,28 +400,38 @@ def clean_units(
         items = kept
 
     # 6. Headings versus paragraphs, and offsets into the cleaned text.
+    # Lines at the very end that are not sentences head nothing: they are
+    # chrome ("More from Example News", topic links).  The whole run of them
+    # goes, not only the last one, or cleaning the result again would take
+    # the next (idempotence: tests/test_properties.py).
+    tail = len(items)
+    while tail > 0 and items[tail - 1].kind is None and looks_like_heading(_WS.sub(" ", items[tail - 1].text).strip()):
+        tail -= 1
     pos = 0
     for i, unit in enumerate(items):
         text = _WS.sub(" ", unit.text).strip()
         if unit.kind:
             kind = unit.kind
-        elif looks_like_heading(text) and i + 1 < len(items) and not looks_like_heading(items[i + 1].text):
-            kind = "heading"
-        elif looks_like_heading(text) and i + 1 == len(items):
+        elif i >= tail:
             drop(unit, "trailing line that is not a sentence")
             continue
+        elif looks_like_heading(text) and i + 1 < len(items) and not looks_like_heading(items[i + 1].text):
+            kind = "heading"
         else:
             kind = "paragraph"
         if kind == "heading" and out.blocks and out.blocks[-1].kind == "heading":
             # Two headings in a row: the first heads nothing.
             prev = out.blocks.pop()
+            out.units.pop()
             removed.append(f"empty section heading: {prev.text}")
-            pos = prev.start
+            pos = prev.start - 2 if out.blocks else 0  # back to the end of the block before it
         if out.blocks:
             pos += 2  # the blank line between blocks
         out.blocks.append(Block(kind, text, pos, pos + len(text)))
+        out.units.append(unit)
         pos += len(text)
     while out.blocks and out.blocks[-1].kind == "heading":
+        out.units.pop()
         removed.append(f"empty section heading: {out.blocks.pop().text}")
     return out
 
