@@ -280,3 +280,82 @@ def test_feed_time_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) ->
     assert build_time([None]).isoformat() == "2023-11-14T22:13:20+00:00"
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert build_time([None]).year >= 2024  # the clock, only without it
+
+
+# ---- a damaged cache ---------------------------------------------------------------
+
+def cache_files(project: Path) -> list[Path]:
+    return sorted(p for p in (project / ".sitegen-cache").rglob("*") if p.is_file())
+
+
+def damage(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "garbage":  # same size, other bytes: only a checksum can tell
+        path.write_bytes(bytes((b + 1) % 256 for b in data))
+
+
+OBJECTS_TRUSTED_BY_SIZE = pytest.mark.xfail(strict=True, reason=(
+    "sitegen/pagecache.py ObjectStore.has() checks an object's size, not its digest: a same-size damaged "
+    "object is hard-linked into the site (reported to the issue-7 owner; remove this mark when fixed)"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how, where", [
+    ("truncated", ""), ("empty", ""), ("garbage", "entries"),
+    pytest.param("garbage", "objects", marks=OBJECTS_TRUSTED_BY_SIZE),
+])
+def test_damaged_cache_is_rebuilt_not_trusted(tmp_path: Path, how: str, where: str) -> None:
+    """Every cache file damaged: the next build neither crashes nor serves stale or damaged bytes.
+
+    ``where``: all cache files (""), the checksummed analysis/ingest/render
+    entries only, or the output file store (``objects/``) only.
+    """
+    project = make_project(tmp_path, ["Cairo talks", "Doha talks"])
+    (project / "sitegen.yaml").write_text("build:\n  jobs: 1\n")
+    build(load_config(project / "sitegen.yaml"), output=project / "reference")
+    reference = snapshot(project / "reference")
+    build(load_config(project / "sitegen.yaml"))
+    assert snapshot(project / "build") == reference
+    files = cache_files(project)
+    assert files, "the build wrote no cache"
+    shutil.rmtree(project / "build")  # the site's hard links would share the damage: test the cache alone
+    for f in files:
+        is_object = "objects" in f.relative_to(project / ".sitegen-cache").parts
+        if where == "" or (where == "objects") == is_object:
+            damage(f, how)
+    build(load_config(project / "sitegen.yaml"))
+    assert snapshot(project / "build") == reference
+
+
+@pytest.mark.slow
+def test_cache_of_another_pipeline_or_code_version_is_not_used(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import cache as cache_module
+
+    project = make_project(tmp_path, ["Cairo talks"])
+    (project / "sitegen.yaml").write_text("build:\n  jobs: 1\n")
+    build(load_config(project / "sitegen.yaml"))
+    calls: list[str] = []
+    import sitegen.analyse as analyse_module
+
+    real = analyse_module.analyse
+
+    def counting(article, settings):  # type: ignore[no-untyped-def]
+        calls.append(article.path)
+        return real(article, settings)
+
+    monkeypatch.setattr(analyse_module, "analyse", counting)  # jobs: 1 analyses in this process
+    build(load_config(project / "sitegen.yaml"))
+    assert calls == []  # a good cache: no analysis at all
+    cache_module.pipeline_fingerprint.cache_clear()
+    monkeypatch.setattr(cache_module, "pipeline_fingerprint", lambda name: f"{name}:another-version")
+    build(load_config(project / "sitegen.yaml"))
+    assert calls == ["content/a1.txt"]  # another pipeline version: analysed again
+    calls.clear()
+    monkeypatch.setattr(cache_module, "FORMAT", cache_module.FORMAT + 1)
+    build(load_config(project / "sitegen.yaml"))
+    assert calls == ["content/a1.txt"]  # another cache format: analysed again
