@@ -9,10 +9,11 @@ the text to actor pages.  No NLP happens here.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from .actor_model import Actor
 from .actors import load_overrides, merge_actors
@@ -116,12 +117,19 @@ def mention_links(analyses: Sequence[Analysis], actors: Sequence[Actor]) -> dict
     return links
 
 
+# The overview is chosen among the newest this many articles: its cost grows
+# with the square of its candidates (about five an article), which past a few
+# hundred articles costs minutes and gigabytes for a story told by the latest.
+OVERVIEW_WINDOW = 300
+
+
 def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences: int,
-             key_date_limit: int = 12) -> Briefing:
+             key_date_limit: int = 12, memo: MutableMapping[str, Any] | None = None) -> Briefing:
     """Merge actors, choose the overview, link mentions.
 
     Raises :class:`sitegen.actors.OverridesError` for an invalid
-    ``actors.yaml`` (the build reports it with file and line).
+    ``actors.yaml`` (the build reports it with file and line).  ``memo``
+    keeps per-article overview work between builds (see :func:`sitegen.overview.overview`).
     """
     ordered = sort_newest_first(analyses)
     overrides = load_overrides(data_dir / "actors.yaml")
@@ -137,9 +145,11 @@ def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences
     # Sources of one merged event report one fact: the overview keeps one of them.
     same_fact = [{(s.article, s.sentence) for s in e.sources} for e in timeline if len(e.sources) > 1]
     chosen = overview(
-        [OverviewInput(a.article.slug, a.article.meta.date, a.sentences, a.summary) for a in ordered],
+        [OverviewInput(a.article.slug, a.article.meta.date, a.sentences, a.summary)
+         for a in ordered[:OVERVIEW_WINDOW]],
         overview_sentences,
         same_fact,
+        memo,
     )
     by_slug = {a.article.slug: {s.id: s for s in a.sentences} for a in ordered}
     items = tuple(OverviewItem(slug, sid, by_slug[slug][sid].text) for slug, sid in chosen)

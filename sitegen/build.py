@@ -18,8 +18,7 @@ from typing import Any
 import jinja2
 
 from .actors import ActorIdError, OverridesError
-from .assemble import assemble
-from .cache import AnalysisCache, read_article_cached
+from .cache import AnalysisCache, assemble_cached, read_article_cached
 from .config import Config
 from .executor import analyse_all
 from .ingest import IngestError, find_articles
@@ -161,9 +160,9 @@ def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | Non
             log.warning("%s", problem)
 
     try:
-        briefing = assemble(analyses, data_dir=config.folder("data_dir"),
-                            overview_sentences=config["summary.overview_sentences"],
-                            key_date_limit=config["timeline.key_dates"])
+        briefing = assemble_cached(cache, analyses, data_dir=config.folder("data_dir"),
+                                   overview_sentences=config["summary.overview_sentences"],
+                                   key_date_limit=config["timeline.key_dates"])
     except OverridesError as exc:
         raise BuildError(list(exc.problems)) from exc
     except ActorIdError as exc:

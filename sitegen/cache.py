@@ -42,6 +42,7 @@ import pickle
 import re
 import tempfile
 from collections.abc import Mapping
+from dataclasses import fields as dataclass_fields
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -292,3 +293,68 @@ def read_article_cached(path: Path, display_path: str, cache: AnalysisCache | No
         article = parse_article(data, display_path, suffix=suffix, stem=stem)
         cache.put_article(key, article)
     return article
+
+
+# -- the assemble stage ----------------------------------------------------------
+
+class _UsedKeys(dict):  # type: ignore[type-arg]
+    """A memo that remembers which entries were asked for (to drop the others)."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.used: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        self.used.add(key)
+        return super().get(key, default)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.used.add(key)
+        super().__setitem__(key, value)
+
+
+def _folder_digest(folder: Path) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    if folder.is_dir():
+        for p in sorted(folder.rglob("*")):
+            if p.is_file():
+                h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def assemble_cached(cache: AnalysisCache | None, analyses: Any, **options: Any) -> Any:
+    """:func:`sitegen.assemble.assemble`, from the cache when nothing it reads changed.
+
+    The key covers every analysis (by its cache key, in order), the options,
+    the files of ``data_dir`` (``actors.yaml``) and the assemble code.  On a
+    miss, the per-article part of the overview is still taken from a memo
+    kept in the cache, so one edited article does not redo it for all.
+    """
+    from .assemble import Briefing, assemble
+
+    if cache is None or cache.folder is None:
+        return assemble(analyses, **options)
+    code = code_versions("assemble")[0]
+    parts = {
+        "env": cache.env,
+        "code": code,
+        "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in sorted(options.items())},
+        "data": _folder_digest(Path(options["data_dir"])) if "data_dir" in options else "",
+        "analyses": [cache.key(a.article) for a in analyses],
+    }
+    key = _env_digest(parts)
+    store = cache.store
+    hit = store.get("briefing", key)
+    if isinstance(hit, tuple) and len(hit) == 2:
+        slugs, fields = hit
+        by_slug = {a.article.slug: a for a in analyses}
+        if sorted(slugs) == sorted(by_slug):
+            return Briefing(analyses=tuple(by_slug[s] for s in slugs), **fields)
+    memo_key = digest(f"overview-memo\0{cache.env}\0{code}".encode())
+    loaded = store.get("briefing", memo_key)
+    memo = _UsedKeys(loaded if isinstance(loaded, dict) else {})
+    briefing = assemble(analyses, memo=memo, **options)
+    store.put("briefing", memo_key, {k: v for k, v in memo.items() if k in memo.used})
+    fields = {f.name: getattr(briefing, f.name) for f in dataclass_fields(briefing) if f.name != "analyses"}
+    store.put("briefing", key, (tuple(a.article.slug for a in briefing.analyses), fields))
+    return briefing

@@ -32,11 +32,13 @@ multiple documents", Information Processing & Management 40(6), 2004):
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, MutableMapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -72,21 +74,40 @@ class _Candidate:
     prior: float
 
 
-def _candidates(articles: Sequence[OverviewInput]) -> tuple[list[_Candidate], list[tuple[Traits, ...]]]:
+def _article_candidates(article: OverviewInput) -> tuple[tuple[Traits, ...], list[tuple[int, float]]]:
+    """One article's readability traits and its (position, prior) candidates."""
+    traits = assess(article.sentences, PARAMS.max_quote)
+    where = {s.id: k for k, s in enumerate(article.sentences)}
+    summary = sorted(where[i] for i in article.summary if i in where)
+    extra = [
+        where[i]
+        for i in summarise(article.sentences, len(summary) + RUNNERS_UP)
+        if where[i] not in summary
+    ]
+    out = [(k, 1.0 / math.sqrt(1 + rank)) for rank, k in enumerate(summary)]
+    out.extend((k, 0.5 / math.sqrt(1 + rank)) for rank, k in enumerate(extra, start=len(summary)))
+    return tuple(traits), out
+
+
+def memo_key(article: OverviewInput) -> str:
+    """What :func:`_article_candidates` depends on, as a digest (for ``memo``)."""
+    return hashlib.blake2b(repr((article.sentences, article.summary)).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _candidates(articles: Sequence[OverviewInput], memo: MutableMapping[str, Any] | None = None,
+                ) -> tuple[list[_Candidate], list[tuple[Traits, ...]]]:
     out: list[_Candidate] = []
-    traits = [assess(a.sentences, PARAMS.max_quote) for a in articles]
+    traits = []
     for a, article in enumerate(articles):
-        where = {s.id: k for k, s in enumerate(article.sentences)}
-        summary = sorted(where[i] for i in article.summary if i in where)
-        extra = [
-            where[i]
-            for i in summarise(article.sentences, len(summary) + RUNNERS_UP)
-            if where[i] not in summary
-        ]
-        for rank, k in enumerate(summary):
-            out.append(_Candidate(a, k, 1.0 / math.sqrt(1 + rank)))
-        for rank, k in enumerate(extra, start=len(summary)):
-            out.append(_Candidate(a, k, 0.5 / math.sqrt(1 + rank)))
+        # Per article and costly (a summariser run): a build keeps them between runs in ``memo``.
+        key = memo_key(article) if memo is not None else ""
+        found = memo.get(key) if memo is not None else None
+        if found is None:
+            found = _article_candidates(article)
+            if memo is not None:
+                memo[key] = found
+        traits.append(found[0])
+        out.extend(_Candidate(a, k, prior) for k, prior in found[1])
     return out, traits
 
 
@@ -132,6 +153,7 @@ def overview(
     articles: Sequence[OverviewInput],
     count: int = 6,
     same_fact: Sequence[Collection[tuple[str, str]]] = (),
+    memo: MutableMapping[str, Any] | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """Up to ``count`` ``(slug, sentence id)`` pairs telling the briefing's story.
 
@@ -143,7 +165,7 @@ def overview(
     """
     if count <= 0 or not articles:
         return ()
-    candidates, traits = _candidates(articles)
+    candidates, traits = _candidates(articles, memo)
     if not candidates:
         return ()
     sentences = [articles[c.article].sentences[c.position] for c in candidates]
@@ -178,10 +200,16 @@ def overview(
     redundancy = _redundancy(sentences, vectors)
     fact_of = {key: g for g, group in enumerate(same_fact) for key in group}
     facts = [fact_of.get((articles[c.article].slug, sentences[k].id)) for k, c in enumerate(candidates)]
+    members: dict[int, list[int]] = {}
     for i, fi in enumerate(facts):
-        for j, fj in enumerate(facts):
-            if fi is not None and fi == fj and i != j:
-                redundancy[i, j] = 1.0
+        if fi is not None:
+            members.setdefault(fi, []).append(i)
+    for idx in members.values():  # candidates reporting one fact repeat each other
+        if len(idx) > 1:
+            block = np.ix_(idx, idx)
+            diagonal = redundancy[idx, idx].copy()
+            redundancy[block] = 1.0
+            redundancy[idx, idx] = diagonal
 
     chosen = select(
         scores,

@@ -212,11 +212,26 @@ class PageCache:
         return found
 
     def input_key(self, template: str, path: str, context: Mapping[str, Any]) -> str | None:
-        """The digest of everything the page is rendered from; None if it cannot be computed."""
+        """The digest of everything the page is rendered from; None if it cannot be computed.
+
+        Analyses and articles given directly in the context (or in a list or
+        tuple there) stand as their content hash; everything else is pickled
+        as it is (without a memo, so that the bytes do not depend on which
+        equal objects happen to be shared).
+        """
+        items = []
+        for name in sorted(context):
+            value = context[name]
+            if type(value) in (list, tuple) and value and type(value[0]) in (Analysis, Article):
+                value = tuple(self._content_key(v) if type(v) in (Analysis, Article) else v for v in value)
+            elif type(value) in (Analysis, Article):
+                value = self._content_key(value)
+            items.append((name, value))
         buf = io.BytesIO()
-        pickler = _KeyPickler(buf, self)
+        pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.fast = True
         try:
-            pickler.dump((self.env, template, path, sorted(context.items(), key=lambda kv: kv[0])))
+            pickler.dump((self.env, template, path, items))
         except Exception as exc:  # noqa: BLE001 - an unpicklable context: render it every time
             log.debug("render cache: %s cannot be keyed (%s)", path, exc)
             return None
@@ -256,21 +271,6 @@ class PageCache:
         removed = self.objects.collect()
         log.info("render cache: %d page(s) rendered, %d reused; store: %d written, %d removed",
                  self.rendered, self.reused, self.objects.written, removed)
-
-
-class _KeyPickler(pickle.Pickler):
-    """Pickles a page context, with analyses and articles reduced to their content hash."""
-
-    def __init__(self, file: io.BytesIO, cache: PageCache):
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.cache = cache
-        # No memo: the bytes must not depend on which equal objects happen to be shared.
-        self.fast = True
-
-    def persistent_id(self, obj: Any) -> str | None:
-        if type(obj) is Analysis or type(obj) is Article:
-            return self.cache._content_key(obj)
-        return None
 
 
 class CachingRenderer(Renderer):

@@ -130,3 +130,27 @@ def test_cache_dir_is_configurable(project: Path) -> None:
     build(load_config(root=project))
     assert (project / "var" / "cache").is_dir() and not (project / ".sitegen-cache").exists()
     assert os.listdir(project / "var" / "cache")
+
+
+def test_assemble_from_the_cache_equals_assembling(project: Path) -> None:
+    from sitegen.assemble import assemble
+    from sitegen.build import load_articles
+    from sitegen.cache import AnalysisCache, assemble_cached
+    from sitegen.executor import analyse_all
+
+    config = load_config(root=project)
+    cache = AnalysisCache(config.folder("build.cache_dir"), config.analysis_key)
+    articles, _, _ = load_articles(config, drafts=False, cache=cache)
+    analyses = analyse_all(articles, config.analysis_key, cache, jobs=1)
+    options = {"data_dir": config.folder("data_dir"), "overview_sentences": 2, "key_date_limit": 12}
+    fresh = assemble(analyses, **options)
+    first = assemble_cached(cache, analyses, **options)
+    hits = cache.store.hits
+    second = assemble_cached(cache, analyses, **options)
+    assert cache.store.hits == hits + 1  # served from the cache
+    assert first == fresh and second == fresh
+    (project / "data").mkdir()
+    (project / "data" / "actors.yaml").write_text("actors:\n  hamas:\n    description: A group.\n")
+    hits = cache.store.hits
+    assemble_cached(cache, analyses, **options)
+    assert cache.store.hits == hits + 1  # the overview memo only: the data folder is part of the key
