@@ -172,7 +172,7 @@ def pelican_run(folder: Path, content: Path) -> float | None:
         front, body = text.split("\n---\n", 1)
         meta = dict(line.split(": ", 1) for line in front.strip("-\n").splitlines() if ": " in line)
         (site / "content" / p.name).write_text(
-            f"Title: {meta['title'].strip(chr(34))}\nDate: {meta['date']}\nCategory: News\n\n{body}",
+            f"Title: {meta['title'].strip(chr(34))}\nDate: {meta['date']}\nSlug: {p.stem}\nCategory: News\n\n{body}",
             encoding="utf-8")
     cmd = [pelican, "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
     measure(cmd, site)

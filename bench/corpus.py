@@ -69,7 +69,7 @@ def variant(base: dict, k: int) -> dict:
 
 
 def article_markdown(rec: dict) -> str:
-    title = rec["title"].replace('"', "'")
+    title = rec["title"].replace("\\", "").replace('"', "'")  # a YAML double-quoted string
     front = (f'---\ntitle: "{title}"\ndate: {rec["date"].isoformat()}\nsource: {rec["source"]}\n'
              f"url: {rec['url']}\n---\n\n")
     return front + "\n\n".join(rec["paragraphs"]) + "\n"
