@@ -246,3 +246,24 @@ def test_actor_renames_never_leave_the_actor_folder(tmp_path: Path, name: str, e
         with pytest.raises(BuildError) as info:
             build(load_config(root=root))
         assert "data/actors.yaml" in str(info.value) and expect in str(info.value)
+
+
+@pytest.mark.parametrize("path", ["../x.html", "a/../../x.html", "/etc/passwd", "\\\\server\\share", "a\\..\\..\\x",
+                                  "c:x.html", "actors/.html", "actors/con.html", "articles/NUL.txt", "com1",
+                                  "actors/lpt9.html", ""])
+def test_writer_refuses_unsafe_output_paths(path: str) -> None:
+    from sitegen.writer import OutputConflict, SiteFiles
+
+    with pytest.raises(OutputConflict) as info:
+        SiteFiles().add(path, b"x", "test source")
+    assert str(info.value).startswith("test source: refusing to write")
+
+
+@pytest.mark.parametrize("path", ["index.html", "actors/console.html", "static/.well-known/security.txt",
+                                  "articles/con-article.html"])
+def test_writer_accepts_ordinary_paths(path: str) -> None:
+    from sitegen.writer import SiteFiles
+
+    files = SiteFiles()
+    files.add(path, b"x", "test source")
+    assert path in files
