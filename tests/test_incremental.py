@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import sitegen.nlp as nlp
+from sitegen import nlp
 from sitegen.build import build
 from sitegen.config import load_config
 
