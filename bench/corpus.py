@@ -68,10 +68,11 @@ def variant(base: dict, k: int) -> dict:
             "url": f"{base['url']}?v={k}", "paragraphs": paras}
 
 
-def article_markdown(rec: dict) -> str:
+def article_markdown(rec: dict, slug: str) -> str:
     title = rec["title"].replace("\\", "").replace('"', "'")  # a YAML double-quoted string
+    # The slug is given: titles made of an article's first words repeat across sources.
     front = (f'---\ntitle: "{title}"\ndate: {rec["date"].isoformat()}\nsource: {rec["source"]}\n'
-             f"url: {rec['url']}\n---\n\n")
+             f"url: {rec['url']}\nslug: {slug}\n---\n\n")
     return front + "\n\n".join(rec["paragraphs"]) + "\n"
 
 
@@ -85,7 +86,7 @@ def make_corpus(n: int, folder: Path, data: Path = DATA) -> list[Path]:
     for i in range(n):
         rec = variant(base[i % len(base)], i // len(base))
         path = content / f"a{i:05d}.md"
-        path.write_text(article_markdown(rec), encoding="utf-8")
+        path.write_text(article_markdown(rec, path.stem), encoding="utf-8")
         paths.append(path)
     return paths
 
