@@ -73,6 +73,7 @@ class ObjectStore:
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self.root = str(folder)
         self.used: set[str] = set()
         self.written = 0
         self.linked = 0
@@ -82,7 +83,7 @@ class ObjectStore:
 
     def has(self, key: str, size: int | None = None) -> bool:
         try:
-            st = self.path(key).stat()
+            st = os.stat(f"{self.root}/{key[:2]}/{key[2:]}")  # a string: pathlib costs more than the stat
         except OSError:
             return False
         return size is None or st.st_size == size
@@ -286,6 +287,21 @@ class CachingRenderer(Renderer):
         if hit is not None:
             return hit
         data = super().page(template, path, **context)
+        self.cache.record(path, key, data)
+        return data
+
+    def page_from(self, template: str, path: str, make: Any, inputs: Mapping[str, Any]) -> Any:
+        """Like :meth:`page` with ``make()`` as the context, keyed on ``inputs``.
+
+        For pages whose context is costly to build but a pure function of a
+        few inputs (an article page: its analysis, links and actors): on a
+        hit the context is never built.
+        """
+        key = self.cache.input_key(template, path, {"__inputs__": True, **inputs})
+        hit = self.cache.lookup(path, key)
+        if hit is not None:
+            return hit
+        data = super().page(template, path, **make())
         self.cache.record(path, key, data)
         return data
 

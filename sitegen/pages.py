@@ -119,14 +119,16 @@ def actor_summary(actor: Actor) -> dict[str, Any]:
 
 
 def actor_context(actor: Actor, briefing: Briefing, names: dict[str, Actor],
-                  events: Sequence[TimelineEvent] | None = None) -> dict[str, Any]:
+                  events: Sequence[TimelineEvent] | None = None,
+                  texts: _SentenceTexts | None = None) -> dict[str, Any]:
     """What the actor page shows: roles, quotes, articles, related actors.
 
     ``events`` are the timeline events naming the actor, if the caller has
-    them indexed already (one scan of the timeline per actor is quadratic).
+    them indexed already (one scan of the timeline per actor is quadratic);
+    ``texts`` a :class:`_SentenceTexts` shared by every actor page of a build.
     """
-    by_slug = _AnalysisLookup(briefing)
-    texts = _SentenceTexts(by_slug)
+    texts = texts if texts is not None else _SentenceTexts(_AnalysisLookup(briefing))
+    by_slug = texts.analyses
     mentions: dict[str, list[str]] = {}
     for m in actor.mentions:
         ids = mentions.setdefault(m.article, [])
@@ -254,6 +256,13 @@ def timeline_context(briefing: Briefing, names: dict[str, Actor]) -> dict[str, A
     }
 
 
+def _page(renderer: Renderer, template: str, path: str, make: Any, inputs: dict[str, Any]) -> Any:
+    """``renderer.page(template, path, **make())``; a caching renderer keys it on ``inputs``."""
+    if isinstance(renderer, CachingRenderer):
+        return renderer.page_from(template, path, make, inputs)
+    return renderer.page(template, path, **make())
+
+
 def render_site(config: Config, briefing: Briefing, cache: PageCache | None = None) -> SiteFiles:
     """Every output file of the site, in memory.
 
@@ -277,14 +286,22 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
         files.add(listing.path, renderer.page("articles.html", listing.path, section="articles",
                                               articles=list(listing.items), total=len(items), pager=listing.pager),
                   "article listing")
+    wpm = config["build.words_per_minute"]
     for a in ordered:
         path = article_path(a.article.slug)
-        ctx = article_context(a, config["build.words_per_minute"], briefing.links.get(a.article.slug, ()))
-        title = display_title(a)
-        description = a.article.meta.dek or " ".join(s.text for s in ctx["summary_sentences"])[:300]
-        files.add(path, renderer.page("article.html", path, section="articles", title=title,
-                                      description=description, actors=article_actors(a, briefing, names),
-                                      actor_path=actor_path, **ctx), a.article.path)
+        links = briefing.links.get(a.article.slug, ())
+        actors = article_actors(a, briefing, names)
+
+        def article_page(a: Analysis = a, links: Any = links, actors: Any = actors) -> dict[str, Any]:
+            ctx = article_context(a, wpm, links)
+            description = a.article.meta.dek or " ".join(s.text for s in ctx["summary_sentences"])[:300]
+            return dict(section="articles", title=display_title(a), description=description, actors=actors,
+                        actor_path=actor_path, **ctx)
+
+        # The page is a function of these inputs alone: with the render cache, its context
+        # (the article split into sentence pieces) is built only when they changed.
+        files.add(path, _page(renderer, "article.html", path, article_page,
+                              {"analysis": a, "wpm": wpm, "links": links, "actors": actors}), a.article.path)
 
     # Above pages.actors_per_page actors the index is split by initial letter.
     if len(briefing.actors) > config["pages.actors_per_page"]:
@@ -305,10 +322,11 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
     for event in briefing.timeline:
         for actor_id in dict.fromkeys(event.actors):
             events_of.setdefault(actor_id, []).append(event)
+    texts = _SentenceTexts(_AnalysisLookup(briefing))
     for actor in briefing.actors:
         path = actor_path(actor.id)
         files.add(path, renderer.page("actor.html", path, section="actors",
-                                      **actor_context(actor, briefing, names, events_of.get(actor.id, []))),
+                                      **actor_context(actor, briefing, names, events_of.get(actor.id, []), texts)),
                   f"actor {actor.name!r}")
 
     files.add("timeline/index.html", renderer.page("timeline.html", "timeline/index.html", section="timeline",
