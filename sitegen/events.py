@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .keydates import rank_dates
 from .model import Sentence
@@ -302,13 +303,18 @@ def merge_events(
             background=bool(horizon and best.end < horizon),
         ))
     out.sort(key=lambda t: (t.start, _rank(t.precision), t.sources[0].article, t.sources[0].sentence))
-    return tuple(_with_id(t, i) for i, t in enumerate(out, start=1))
+    return tuple(replace(t, id=_event_id(t)) for t in out)
 
 
-def _with_id(event: TimelineEvent, index: int) -> TimelineEvent:
-    from dataclasses import replace
+def _event_id(event: TimelineEvent) -> str:
+    """A stable id (the page anchor): from the date and the first source.
 
-    return replace(event, id=f"e{index}")
+    Not a running number, so that a new event elsewhere leaves the others'
+    ids, and the pages that show them, unchanged (incremental builds).
+    """
+    first = event.sources[0]
+    digest = hashlib.sha1(f"{event.value}|{first.article}|{first.sentence}".encode()).hexdigest()
+    return f"e-{digest[:10]}"
 
 
 def key_dates(
