@@ -75,6 +75,7 @@ class ObjectStore:
         self.folder = folder
         self.root = str(folder)
         self.used: set[str] = set()
+        self.verified: set[str] = set()
         self.written = 0
         self.linked = 0
 
@@ -82,11 +83,25 @@ class ObjectStore:
         return self.folder / key[:2] / key[2:]
 
     def has(self, key: str, size: int | None = None) -> bool:
+        """Whether the object is there and intact: its bytes hash to ``key``.
+
+        Checking the size alone would hard-link a same-size damaged object
+        into the site; each object is hashed at most once per build.
+        """
+        if key in self.verified:
+            return True
+        name = f"{self.root}/{key[:2]}/{key[2:]}"  # a string: pathlib costs more than the stat
         try:
-            st = os.stat(f"{self.root}/{key[:2]}/{key[2:]}")  # a string: pathlib costs more than the stat
+            st = os.stat(name)
+            if size is not None and st.st_size != size:
+                return False
+            with open(name, "rb") as f:
+                intact = content_digest(f.read()) == key
         except OSError:
             return False
-        return size is None or st.st_size == size
+        if intact:
+            self.verified.add(key)
+        return intact
 
     def add(self, data: bytes, key: str | None = None) -> str:
         """Store ``data`` (if it is not there yet); return its digest."""

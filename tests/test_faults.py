@@ -312,15 +312,10 @@ def damage(path: Path, how: str) -> None:
         path.write_bytes(bytes((b + 1) % 256 for b in data))
 
 
-OBJECTS_TRUSTED_BY_SIZE = pytest.mark.xfail(strict=True, reason=(
-    "sitegen/pagecache.py ObjectStore.has() checks an object's size, not its digest: a same-size damaged "
-    "object is hard-linked into the site (reported to the issue-7 owner; remove this mark when fixed)"))
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("how, where", [
     ("truncated", ""), ("empty", ""), ("garbage", "entries"),
-    pytest.param("garbage", "objects", marks=OBJECTS_TRUSTED_BY_SIZE),
+    ("garbage", "objects"),
 ])
 def test_damaged_cache_is_rebuilt_not_trusted(tmp_path: Path, how: str, where: str) -> None:
     """Every cache file damaged: the next build neither crashes nor serves stale or damaged bytes.
