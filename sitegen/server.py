@@ -158,9 +158,13 @@ class LiveServer(ThreadingHTTPServer):
                 shutil.rmtree(folder, ignore_errors=True)
         return True
 
-    def watch(self) -> None:
-        """Poll the watched files; after a change has settled, rebuild."""
-        last = snapshot(self.watched())
+    def watch(self, baseline: dict[str, tuple[int, int]] | None = None) -> None:
+        """Poll the watched files; after a change has settled, rebuild.
+
+        ``baseline`` is the state the last build saw; taken before that build,
+        so that a save made during or just after it is not missed.
+        """
+        last = baseline if baseline is not None else snapshot(self.watched())
         while not self.stopping.wait(self.poll):
             now = snapshot(self.watched())
             if now == last:
@@ -182,8 +186,9 @@ class LiveServer(ThreadingHTTPServer):
 
     def start(self) -> None:
         """First build, then the watcher thread (the caller serves)."""
+        baseline = snapshot(self.watched())
         self.rebuild()
-        self._watcher = threading.Thread(target=self.watch, name="sitegen-watch", daemon=True)
+        self._watcher = threading.Thread(target=self.watch, args=(baseline,), name="sitegen-watch", daemon=True)
         self._watcher.start()
 
     def start_background(self) -> None:
