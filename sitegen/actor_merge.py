@@ -25,7 +25,7 @@ from .actor_model import (
     decide_type,
 )
 from .actor_overrides import ActorOverride, Overrides
-from .aliases import PERSON, alias_key, ends_with, slugify
+from .aliases import PERSON, alias_key, slugify
 
 MAX_RELATED = 20
 

@@ -411,7 +411,7 @@ def parse_article(data: bytes, path: str, *, suffix: str = ".txt", stem: str = "
 
     inferred = list(cleaned.inferred)
 
-    def pick(key: str, *candidates: Any) -> Any:
+    def pick(*candidates: Any) -> Any:
         for value in candidates:
             if value:
                 return value
@@ -419,12 +419,12 @@ def parse_article(data: bytes, path: str, *, suffix: str = ".txt", stem: str = "
 
     html_date = parse_date_text(html_meta["date"]) if html_meta.get("date") else None
     meta = Meta(
-        title=pick("title", front.get("title"), html_meta.get("title"), cleaned.title),
-        dek=pick("dek", front.get("dek"), html_meta.get("description"), cleaned.dek),
-        date=pick("date", front.get("date"), html_date, cleaned.date),
-        source=pick("source", front.get("source"), html_meta.get("sitename"), cleaned.source),
-        url=pick("url", front.get("url"), safe_url(html_meta.get("url")), safe_url(cleaned.url)),
-        author=pick("author", front.get("author"), html_meta.get("author")),
+        title=pick(front.get("title"), html_meta.get("title"), cleaned.title),
+        dek=pick(front.get("dek"), html_meta.get("description"), cleaned.dek),
+        date=pick(front.get("date"), html_date, cleaned.date),
+        source=pick(front.get("source"), html_meta.get("sitename"), cleaned.source),
+        url=pick(front.get("url"), safe_url(html_meta.get("url")), safe_url(cleaned.url)),
+        author=pick(front.get("author"), html_meta.get("author")),
         summary=front.get("summary"),
         tags=front.get("tags", ()),
         slug=front.get("slug"),

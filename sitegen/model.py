@@ -9,7 +9,7 @@ types below; none of them is mutated once made.  The field names of
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -117,7 +117,6 @@ class Analysis:
     actors: tuple[Any, ...] = ()  # sitegen.actor_model.ArticleActor
     timexes: tuple[Any, ...] = ()  # sitegen.temporal.Timex
     events: tuple[Any, ...] = ()  # sitegen.events.Event
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def word_count(self) -> int:

@@ -44,9 +44,7 @@ def _block_boundaries(doc: Doc) -> Doc:
     boundaries that are set before it runs.
     """
     for i, token in enumerate(doc[:-1]):
-        if "\n" in token.text or (token.whitespace_ == "" and token.text.endswith("\n")):
-            doc[i + 1].is_sent_start = True
-        elif i + 1 < len(doc) and "\n" in token.whitespace_:
+        if "\n" in token.text or "\n" in token.whitespace_:
             doc[i + 1].is_sent_start = True
     return doc
 

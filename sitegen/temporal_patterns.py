@@ -172,7 +172,7 @@ def _spoken_year(m: re.Match[str], ctx: Ctx) -> Reading:
     return Reading("DATE", str(year), "year")
 
 
-@rule("end_of_unit", rf"(?P<pm>the\s+(?:end|beginning|start|middle)\s+of)\s+(?P<rel>the|this|last|next)\s+(?P<u>week|month|year|quarter)|(?P<ye>year[\s-]end)")
+@rule("end_of_unit", r"(?P<pm>the\s+(?:end|beginning|start|middle)\s+of)\s+(?P<rel>the|this|last|next)\s+(?P<u>week|month|year|quarter)|(?P<ye>year[\s-]end)")
 def _end_of_unit(m: re.Match[str], ctx: Ctx) -> Reading:
     if m["ye"]:
         value, gran = relative_unit("year", 0, need(ctx, "DATE", "year"))

@@ -215,7 +215,7 @@ def test_cli_reports_errors_and_exit_code_1(tmp_path: Path, monkeypatch: pytest.
 
 # ---- templates and actors (whole builds) ------------------------------------------------
 
-GOOD = f"---\ntitle: Talks\ndate: 2024-01-02\nsource: X\n---\nPresident Jane Smith said on Monday that talks in Cairo would go on.\n"
+GOOD = "---\ntitle: Talks\ndate: 2024-01-02\nsource: X\n---\nPresident Jane Smith said on Monday that talks in Cairo would go on.\n"
 
 
 @pytest.mark.slow

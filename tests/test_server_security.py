@@ -57,7 +57,7 @@ def test_traversal_never_reaches_outside_files(server: LiveServer, project: Fake
     assert SECRET not in body and "root:" not in body
 
 
-@pytest.mark.parametrize("target", [f"http://127.0.0.1/../secret.txt", "http://evil.example/../../secret.txt"])
+@pytest.mark.parametrize("target", ["http://127.0.0.1/../secret.txt", "http://evil.example/../../secret.txt"])
 def test_absolute_form_targets(server: LiveServer, project: FakeProject, target: str) -> None:
     (server.workdir / "secret.txt").write_text(SECRET)
     status, body = raw_get(server, target)
