@@ -102,7 +102,9 @@ def briefing_json(config: Config, briefing: Briefing) -> str:
         "actors": [actor.to_json() for actor in briefing.actors],
         "timeline": [event.to_json() for event in briefing.timeline],
     }
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    # Compact: with ``indent`` the json module falls back to its pure-Python
+    # encoder, ten times slower (seconds at 1,000 articles, on every edit).
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
 
 
 def actor_summary(actor: Actor) -> dict[str, Any]:
