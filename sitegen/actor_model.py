@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .model import compact
 from .aliases import COUNTRY, GROUP, ORGANISATION, PERSON, PLACE, TYPES
 
 # When votes tie, the first of these wins.  spaCy's small model more often
@@ -28,7 +29,8 @@ class ActorIdError(ValueError):
 # -- per-article data ------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Role:
     """A role or title found in the text, with the id of its sentence."""
 
@@ -36,7 +38,8 @@ class Role:
     sentence: str
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Mention:
     """One naming of an actor: the cleaned surface text and its place."""
 
@@ -46,7 +49,8 @@ class Mention:
     sentence: str
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Quote:
     """A direct quotation attributed to the actor."""
 
@@ -54,7 +58,8 @@ class Quote:
     sentence: str
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class ArticleActor:
     """An actor as one article names it (output of the cached per-article stage)."""
 
@@ -81,28 +86,32 @@ class ArticleActor:
 # -- corpus-level data -------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class ActorRole:
     text: str
     article: str  # article slug
     sentence: str  # sentence id in that article
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class ActorQuote:
     text: str
     article: str
     sentence: str
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class ActorMention:
     article: str
     sentence: str
     text: str
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Actor:
     """An actor of the whole corpus, after merging and the editor's overrides."""
 

@@ -18,11 +18,12 @@ from typing import Any
 from .actor_model import Actor
 from .actors import load_overrides, merge_actors
 from .events import TimelineEvent, corpus_period, key_dates, merge_events
-from .model import Analysis, Problem
+from .model import Analysis, Problem, compact
 from .overview import OverviewInput, overview
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class OverviewItem:
     """One cited sentence of the home page's overview."""
 
@@ -31,7 +32,8 @@ class OverviewItem:
     text: str
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class MentionLink:
     """A span of an article's text that names an actor with a page."""
 

@@ -9,11 +9,33 @@ types below; none of them is mutated once made.  The field names of
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+def compact(cls: type[T]) -> type[T]:
+    """Pickle a frozen slotted dataclass as its class and field values.
+
+    Analyses are made of hundreds of thousands of these records, kept with
+    ``slots`` (a third less memory than a ``__dict__`` each).  The pickle
+    support that ``dataclass(slots=True)`` generates sets every field through
+    a Python loop, which made loading 1,000 cached analyses seconds slower;
+    calling the class with its values is several times faster.
+    """
+    names = cls.__slots__  # type: ignore[attr-defined]  # the fields, in order
+    get = operator.attrgetter(*names)
+    if len(names) == 1:
+        cls.__reduce__ = lambda self: (cls, (get(self),))  # type: ignore[method-assign,assignment]
+    else:
+        cls.__reduce__ = lambda self: (cls, get(self))  # type: ignore[method-assign,assignment]
+    return cls
+
+
+@compact
+@dataclass(frozen=True, slots=True)
 class Block:
     """A structural piece of an article's cleaned text.
 
@@ -28,7 +50,8 @@ class Block:
     end: int
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Meta:
     """Publication facts of one article (front matter, else inferred)."""
 
@@ -58,7 +81,8 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Article:
     """An ingested article: metadata and cleaned text, before any NLP."""
 
@@ -72,7 +96,8 @@ class Article:
     warnings: tuple[Problem, ...] = ()
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Sentence:
     """One sentence of a paragraph block.
 
@@ -90,7 +115,8 @@ class Sentence:
     terms: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Entity:
     """A named-entity mention found by the NLP pipeline."""
 
@@ -101,7 +127,8 @@ class Entity:
     sentence: str  # id of the sentence it is in
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """The result of the analysis stage for one article.
 

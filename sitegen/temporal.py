@@ -38,13 +38,15 @@ from typing import Any
 
 from sitegen.temporal_patterns import PRIORITY, RULES, Rule, normalise_text
 from sitegen.temporal_rules import FUTURE, PAST, UNMARKED, Ctx, Reading, Unanchored
+from sitegen.model import compact
 
 log = logging.getLogger(__name__)
 
 TYPES = ("DATE", "TIME", "DURATION", "SET")
 
 
-@dataclass(frozen=True)
+@compact
+@dataclass(frozen=True, slots=True)
 class Timex:
     """One temporal expression of a text (TimeML TIMEX3).
 
