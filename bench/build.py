@@ -10,7 +10,10 @@ edited copies so that every content hash differs) and measures, each as a
 separate ``sitegen build`` process as a user would run it:
 
 * **cold**: no cache, no previous output;
-* **warm**: the same again, nothing changed;
+* **warm**: the same again, nothing changed (``sitegen build`` finds it up
+  to date: sitegen/uptodate.py);
+* **warm --force**: the same with the shortcut off: every cached analysis
+  and page key is loaded and checked, no page is rendered;
 * **edit 1**: one article's text changed (one sentence added);
 * **peak memory**: the largest resident set of the build's process tree
   (the build and its analysis workers, summed), over the three builds;
@@ -88,9 +91,10 @@ def sitegen_runs(folder: Path, jobs: int, paths: list[Path]) -> dict[str, float]
     shutil.rmtree(folder / "build", ignore_errors=True)
     cold, m1 = measure(cmd, folder)
     warm, m2 = measure(cmd, folder)
+    forced, m4 = measure(cmd + ["--force"], folder)  # the same, without the whole-build shortcut
     edit_one(paths[len(paths) // 2])
     edit, m3 = measure(cmd, folder)
-    return {"cold": cold, "warm": warm, "edit": edit, "peak": max(m1, m2, m3)}
+    return {"cold": cold, "warm": warm, "forced": forced, "edit": edit, "peak": max(m1, m2, m3, m4)}
 
 
 SPACY = textwrap.dedent("""
@@ -214,13 +218,13 @@ def main() -> None:
 
     load = os.getloadavg()[0]
     print(f"\nsitegen build benchmark — {os.cpu_count()} cores, --jobs {args.jobs}, load average {load:.1f}")
-    head = ("articles", "cold", "warm", "edit 1", "peak mem", "spaCy pipe", "cold/spaCy", "Hugo", "Pelican",
+    head = ("articles", "cold", "warm", "warm --force", "edit 1", "peak mem", "spaCy pipe", "cold/spaCy", "Hugo", "Pelican",
             "warm/Hugo", "Pelican/warm")
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for n, r, sp, hu, pe in rows:
         print("| " + " | ".join([
-            f"{n:,}", fmt(r["cold"]), fmt(r["warm"]), fmt(r["edit"]), f"{r['peak'] / 2**20:.0f} MiB", fmt(sp),
+            f"{n:,}", fmt(r["cold"]), fmt(r["warm"]), fmt(r["forced"]), fmt(r["edit"]), f"{r['peak'] / 2**20:.0f} MiB", fmt(sp),
             f"{r['cold'] / sp:.2f}×", fmt(hu), fmt(pe),
             f"{r['warm'] / hu:.2f}×" if hu else "n/a", f"{pe / r['warm']:.1f}×" if pe else "n/a",
         ]) + " |")
@@ -228,7 +232,8 @@ def main() -> None:
         print("\nscaling (time ratio between consecutive sizes; linear = the size ratio)")
         for (n1, r1, *_), (n2, r2, *_) in zip(rows, rows[1:]):
             print(f"  {n1:,} -> {n2:,} (x{n2 / n1:g}): cold x{r2['cold'] / r1['cold']:.1f}, "
-                  f"warm x{r2['warm'] / r1['warm']:.1f}, edit x{r2['edit'] / r1['edit']:.1f}, "
+                  f"warm x{r2['warm'] / r1['warm']:.1f}, warm --force x{r2['forced'] / r1['forced']:.1f}, "
+                  f"edit x{r2['edit'] / r1['edit']:.1f}, "
                   f"peak memory x{r2['peak'] / r1['peak']:.1f}")
     print("\ngoals")
     for n, r, sp, hu, pe in rows:

@@ -15,20 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
-from .actors import ActorIdError, OverridesError
-from .cache import AnalysisCache, assemble_cached, read_article_cached
+from . import uptodate
 from .config import Config
-from .executor import analyse_all
-from .ingest import IngestError, find_articles
 from .lock import BuildLocked, OutputLock
 from .model import Analysis, Article, Problem
-from .pagecache import PageCache
-from .pages import render_site
 from .progress import Progress
-from .search import SearchIndexError, index_site
-from .writer import OutputConflict, clean_stale, write_site
+from .writer import clean_stale
+
+# The build's own modules (Jinja2, NumPy, the analysis) are imported in
+# ``_build``: a build found up to date (sitegen/uptodate.py) never needs them.
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +47,8 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     analyses: list[Analysis] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # corpus-wide warnings (actors.yaml), as said
+    unchanged: bool = False  # nothing changed since the last build: nothing was done
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -62,11 +59,15 @@ def display_path(path: Path, root: Path) -> str:
 
 
 def load_articles(config: Config, *, drafts: bool,
-                  cache: AnalysisCache | None = None) -> tuple[list[Article], list[Problem], list[Problem]]:
+                  cache: Any = None) -> tuple[list[Article], list[Problem], list[Problem]]:
     """Read every article; return (articles, errors, warnings) for all of them.
 
-    With a ``cache``, an article whose file is unchanged is not parsed again.
+    With a ``cache`` (:class:`sitegen.cache.AnalysisCache`), an article whose
+    file is unchanged is not parsed again.
     """
+    from .cache import read_article_cached
+    from .ingest import IngestError, find_articles
+
     articles: list[Article] = []
     errors: list[Problem] = []
     warnings: list[Problem] = []
@@ -104,7 +105,7 @@ class OutputLockedError(BuildError):
 
 def build(config: Config, *, output: Path | None = None, drafts: bool | None = None,
           strict: bool | None = None, jobs: int | None = None, scheduler: str | None = None,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, skip_unchanged: bool = False) -> BuildResult:
     """Build the site described by ``config``; raise BuildError on failure.
 
     Explicit arguments override the config (None means: use the config).
@@ -113,6 +114,11 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
     One build at a time per output folder: a second one raises
     OutputLockedError at once (see :mod:`sitegen.lock`).  Holding the lock,
     the build first removes what interrupted builds left beside the output.
+
+    With ``skip_unchanged`` (what ``sitegen build`` does) a build whose
+    inputs and output are exactly as the last build left them returns that
+    build's result without doing anything (:mod:`sitegen.uptodate`);
+    ``BuildResult.analyses`` is then empty and ``BuildResult.unchanged`` true.
     """
     out = (output or config.folder("output_dir")).resolve()
     if out == config.root or out in config.folder("content_dir").parents or out == config.folder("content_dir"):
@@ -124,17 +130,56 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
         raise OutputLockedError([str(exc)]) from exc
     try:
         clean_stale(out)
-        return _build(config, out, drafts=drafts, strict=strict, jobs=jobs, scheduler=scheduler,
-                      progress=progress)
+        started = time.perf_counter()
+        drafts = config["build.drafts"] if drafts is None else drafts
+        strict = config["build.strict"] if strict is None else strict
+        manifest = config.folder("build.cache_dir") if skip_unchanged and config["build.cache"] else None
+        inputs = ""
+        if manifest is not None:
+            inputs = uptodate.input_digest(config, output=out, drafts=drafts, strict=strict)
+            last = uptodate.load(manifest, out, inputs)
+            if last is not None:
+                return _replay(last, out, started)
+            uptodate.forget(manifest, out)
+        result = _build(config, out, drafts=drafts, strict=strict, jobs=jobs, scheduler=scheduler,
+                        progress=progress)
+        if manifest is not None:
+            uptodate.save(manifest, out, inputs, {
+                "articles": result.articles, "pages": result.pages, "files": result.files,
+                "warnings": [[w.path, w.message, w.line, w.field] for w in result.warnings],
+                "notes": result.notes,
+            })
+        return result
     finally:
         lock.release()
 
 
-def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | None, jobs: int | None = None,
+def _replay(last: dict[str, Any], out: Path, started: float) -> BuildResult:
+    """The result of a build found up to date: its warnings are said again, as the build said them."""
+    warnings = [Problem(*w) for w in last.get("warnings", [])]
+    for w in warnings:
+        log.warning("%s", w)
+    for note in last.get("notes", []):
+        log.warning("%s", note)
+    log.info("nothing changed since the last build: %s is up to date", out)
+    return BuildResult(output=out, articles=last.get("articles", 0), pages=last.get("pages", 0),
+                       files=last.get("files", 0), warnings=warnings, seconds=time.perf_counter() - started,
+                       notes=list(last.get("notes", [])), unchanged=True)
+
+
+def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int | None = None,
            scheduler: str | None = None, progress: Progress | None = None) -> BuildResult:
+    import jinja2
+
+    from .actors import ActorIdError, OverridesError
+    from .cache import AnalysisCache, assemble_cached
+    from .executor import analyse_all
+    from .pagecache import PageCache
+    from .pages import render_site
+    from .search import SearchIndexError, index_site
+    from .writer import OutputConflict, write_site
+
     started = time.perf_counter()
-    drafts = config["build.drafts"] if drafts is None else drafts
-    strict = config["build.strict"] if strict is None else strict
 
     settings = config.analysis_key
     cache = AnalysisCache(config.folder("build.cache_dir") if config["build.cache"] else None, settings)
@@ -169,6 +214,7 @@ def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | Non
         raise BuildError([str(exc)]) from exc
     for w in briefing.warnings:
         log.warning("%s", w)
+    notes = [str(w) for w in briefing.warnings]
     if id_errors := actor_id_problems(briefing.actors, config):
         raise BuildError(id_errors)
 
@@ -198,7 +244,7 @@ def _build(config: Config, out: Path, *, drafts: bool | None, strict: bool | Non
         raise BuildError([str(exc)]) from exc
     return BuildResult(output=out, articles=len(analyses), pages=sum(1 for f in files.files if f.endswith(".html")),
                        files=len(files), warnings=warnings, seconds=time.perf_counter() - started,
-                       analyses=analyses)
+                       analyses=analyses, notes=notes)
 
 
 # Actor ids name files (actors/ID.html): these cannot be one.

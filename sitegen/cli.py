@@ -83,11 +83,13 @@ scheduler_option = click.option("--scheduler", default=None, metavar="tcp://HOST
               help="Output folder (overrides output_dir).")
 @click.option("--drafts/--no-drafts", default=None, help="Include articles marked draft: true.")
 @click.option("--strict/--no-strict", default=None, help="Fail on warnings (missing date, source, …).")
+@click.option("--force", is_flag=True,
+              help="Build even if no input or output file changed since the last build (which is otherwise skipped).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", count=True, help="Say more (-v: each step and the noise removed; -vv: debug).")
 @jobs_option
 @scheduler_option
-def build(config_file: str | None, output: str | None, drafts: bool | None, strict: bool | None,
+def build(config_file: str | None, output: str | None, drafts: bool | None, strict: bool | None, force: bool,
           quiet: bool, verbose: int, jobs: int | None, scheduler: str | None) -> None:
     """Build the site into the output folder (default build/)."""
     _setup_logging(verbose, quiet)
@@ -102,7 +104,8 @@ def build(config_file: str | None, output: str | None, drafts: bool | None, stri
     try:
         with Progress(enabled=not quiet) as progress:
             result = run_build(config, output=Path(output) if output else None, drafts=drafts, strict=strict,
-                               jobs=jobs, scheduler=scheduler, progress=progress)
+                               jobs=jobs, scheduler=scheduler, progress=progress,
+                               skip_unchanged=not (force or verbose))  # -v shows the cleaning log
     except OutputLockedError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
@@ -129,7 +132,11 @@ def build(config_file: str | None, output: str | None, drafts: bool | None, stri
         for a in result.analyses:
             for line in a.article.removed:
                 click.echo(f"{a.article.path}: removed {line}", err=True)
-    if not quiet:
+    if not quiet and result.unchanged:
+        click.echo(f"{result.output} is up to date ({result.articles} articles, {result.pages} pages): "
+                   f"nothing changed since the last build (checked in {result.seconds:.2f} s)"
+                   + (f", {len(result.warnings)} warning(s)" if result.warnings else ""))
+    elif not quiet:
         click.echo(f"built {result.articles} articles into {result.pages} pages ({result.files} files) "
                    f"in {result.output} in {result.seconds:.1f} s"
                    + (f", {len(result.warnings)} warning(s)" if result.warnings else ""))
