@@ -218,10 +218,16 @@ def write_site(files: Mapping[str, Any], output: Path,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if output.is_dir() and not output.is_symlink() and exchange(tmp, output):
-        # ``tmp`` now holds the previous site.
-        shutil.rmtree(tmp, ignore_errors=True)
-        return
+    try:
+        if output.is_dir() and not output.is_symlink() and exchange(tmp, output):
+            # ``tmp`` now holds the previous site.
+            _remove(tmp)
+            return
+    except BaseException:
+        # Interrupted around the swap: ``tmp`` holds the new site (not swapped
+        # in) or the previous one (swapped out); either way it goes.
+        _remove(tmp)
+        raise
     old = None
     if output.exists() or output.is_symlink():
         old = _new_folder(output.parent, f".{output.name}.old-")
@@ -235,4 +241,18 @@ def write_site(files: Mapping[str, Any], output: Path,
         raise
     finally:
         if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            _remove(old)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a folder the build no longer needs, even if Ctrl-C or SIGTERM arrives meanwhile.
+
+    The new site is in place by then: an interrupt during the removal
+    finishes it first (so a cleanly interrupted build leaves nothing behind),
+    then goes on.
+    """
+    try:
+        shutil.rmtree(folder, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
