@@ -235,14 +235,14 @@ class _Cluster:
         return False
 
 
-def _compatible(a: Event, b: Event) -> bool:
-    """Same period, or one inside the other (a day inside its week)."""
-    inside = (a.start >= b.start and a.end <= b.end) or (b.start >= a.start and b.end <= a.end)
-    if not inside:
-        return False
-    # A decade does not make two sentences one event: only fine periods merge.
-    return min(_rank(a.precision), _rank(b.precision)) <= _rank("month") and \
-        max(_rank(a.precision), _rank(b.precision)) <= _rank("season")
+def _compatible(start: int, end: int, rank: int, o_start: int, o_end: int, o_rank: int) -> bool:
+    """Whether two periods (day ordinals and precision ranks) can hold one event.
+
+    The same period, or one inside the other (a day inside its week); and a
+    decade does not make two sentences one event: only fine periods merge.
+    """
+    inside = (start >= o_start and end <= o_end) or (o_start >= start and o_end <= end)
+    return inside and min(rank, o_rank) <= _MONTH_RANK and max(rank, o_rank) <= _MERGE_RANK
 
 
 def _similarity(terms_a: frozenset[str], terms_b: frozenset[str], idf: dict[str, float],
@@ -264,6 +264,7 @@ def _stem(term: str) -> str:
 
 MERGE_THRESHOLD = 0.3
 _MERGE_RANK = _RANKS["season"]  # the coarsest period that merges (see _compatible)
+_MONTH_RANK = _RANKS["month"]  # one of the two periods must be this fine
 _LONGEST = 92  # days: the longest period of that precision or finer (a season)
 _BUCKET = 32  # days per bucket of the cluster index
 
@@ -308,7 +309,6 @@ def merge_events(
     def index(cluster: _Cluster, period: tuple[int, int, int]) -> None:
         buckets.setdefault(period[0] // _BUCKET, {}).setdefault(period, []).append(cluster)
 
-    month = _RANKS["month"]
     for slug, events, _ in per_article:
         for e in events:
             terms = terms_of.get((slug, e.sentence), frozenset())
@@ -321,9 +321,7 @@ def merge_events(
                 candidates = []
                 for b in range((start - _LONGEST) // _BUCKET, end // _BUCKET + 1):
                     for (o_start, o_end, o_rank), members in buckets.get(b, {}).items():
-                        # _compatible, on the period: one inside the other, one month or finer.
-                        if min(rank, o_rank) <= month and (
-                                (start >= o_start and end <= o_end) or (o_start >= start and o_end <= end)):
+                        if _compatible(start, end, rank, o_start, o_end, o_rank):
                             candidates.extend(members)
                 candidates.sort(key=lambda c: c.order)
                 best_score = MERGE_THRESHOLD
