@@ -140,7 +140,6 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
             last = uptodate.load(manifest, out, inputs)
             if last is not None:
                 return _replay(last, out, started)
-            uptodate.forget(manifest, out)
         result = _build(config, out, drafts=drafts, strict=strict, jobs=jobs, scheduler=scheduler,
                         progress=progress)
         if manifest is not None:

@@ -313,12 +313,27 @@ class _UsedKeys(dict):  # type: ignore[type-arg]
         super().__setitem__(key, value)
 
 
+def hash_tree(h: Any, folder: Path, skip_dirs: tuple[str, ...] = ()) -> None:
+    """Feed every file under ``folder`` (relative path and bytes, in a fixed order) to the hash ``h``."""
+    if not folder.is_dir():
+        h.update(b"<none>\0")
+        return
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if d not in skip_dirs)
+        rel_dir = os.path.relpath(dirpath, folder)
+        for name in sorted(filenames):
+            h.update(f"{rel_dir}/{name}\0".encode())
+            try:
+                with open(os.path.join(dirpath, name), "rb") as f:
+                    h.update(f.read())
+            except OSError as exc:  # unreadable now: the build will say so; never equal to a readable file
+                h.update(f"<unreadable {exc.errno}>".encode())
+            h.update(b"\0")
+
+
 def _folder_digest(folder: Path) -> str:
     h = hashlib.blake2b(digest_size=20)
-    if folder.is_dir():
-        for p in sorted(folder.rglob("*")):
-            if p.is_file():
-                h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
+    hash_tree(h, folder)
     return h.hexdigest()
 
 

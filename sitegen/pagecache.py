@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .cache import Store, article_digest, code_versions, digest
+from .cache import Store, article_digest, code_versions, digest, hash_tree
 from .model import Analysis, Article
 from .render import THEME, Renderer
 
@@ -182,11 +182,7 @@ class ObjectStore:
 def _templates_digest(folders: Iterable[Path]) -> str:
     h = hashlib.blake2b(digest_size=20)
     for folder in folders:
-        if not folder.is_dir():
-            continue
-        for p in sorted(folder.rglob("*")):
-            if p.is_file():
-                h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
+        hash_tree(h, folder)
     return h.hexdigest()
 
 

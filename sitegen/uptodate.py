@@ -40,7 +40,6 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -51,26 +50,6 @@ PACKAGE = Path(__file__).resolve().parent
 # Libraries whose version can change what a build writes.
 LIBRARIES = ("jinja2", "markdown", "trafilatura", "pyyaml", "pagefind_bin", "charset-normalizer", "numpy",
              "python-dateutil", "spacy")
-
-
-def _tree(h: Any, folder: Path, skip_dirs: Iterable[str] = ()) -> None:
-    """Hash every file under ``folder``: relative path and bytes, in a fixed order."""
-    skip = set(skip_dirs)
-    if not folder.is_dir():
-        h.update(b"<none>\0")
-        return
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if d not in skip)
-        rel_dir = os.path.relpath(dirpath, folder)
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            h.update(f"{rel_dir}/{name}\0".encode())
-            try:
-                with open(path, "rb") as f:
-                    h.update(f.read())
-            except OSError as exc:  # unreadable now: the build will say so; never a match
-                h.update(f"<unreadable {exc.errno}>".encode())
-            h.update(b"\0")
 
 
 def _library_versions() -> dict[str, str]:
@@ -87,7 +66,7 @@ def _library_versions() -> dict[str, str]:
 
 def input_digest(config: Any, *, output: Path, drafts: bool, strict: bool) -> str:
     """A digest of everything a build of ``config`` into ``output`` reads."""
-    from .cache import pipeline_fingerprint  # light: no spaCy, no NumPy
+    from .cache import hash_tree, pipeline_fingerprint  # light: no spaCy, no NumPy
 
     h = hashlib.blake2b(digest_size=20)
     h.update(json.dumps({
@@ -101,10 +80,10 @@ def input_digest(config: Any, *, output: Path, drafts: bool, strict: bool) -> st
         "pipeline": pipeline_fingerprint(str(config["nlp.pipeline"])),
         "libraries": _library_versions(),
     }, sort_keys=True, default=str).encode())
-    _tree(h, PACKAGE, skip_dirs=("__pycache__",))
+    hash_tree(h, PACKAGE, skip_dirs=("__pycache__",))
     for key in ("content_dir", "templates_dir", "static_dir", "data_dir"):
         h.update(f"\0{key}\0".encode())
-        _tree(h, config.folder(key))
+        hash_tree(h, config.folder(key))
     return h.hexdigest()
 
 
@@ -159,11 +138,3 @@ def save(cache_dir: Path, output: Path, inputs: str, result: dict[str, Any]) -> 
         os.replace(tmp, path)
     except OSError:
         pass  # no manifest: the next build just runs in full
-
-
-def forget(cache_dir: Path, output: Path) -> None:
-    """Drop the manifest (the output is about to change)."""
-    try:
-        _manifest_path(cache_dir, output).unlink()
-    except OSError:
-        pass
