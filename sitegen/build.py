@@ -172,7 +172,7 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
 
     from .actors import ActorIdError, OverridesError
     from .cache import AnalysisCache, assemble_cached
-    from .executor import analyse_all
+    from .executor import analyse_all, default_jobs
     from .pagecache import PageCache
     from .pages import render_site
     from .search import SearchIndexError, index_site
@@ -236,7 +236,10 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
         raise BuildError([Problem(_template_location(exc), f"template error: {exc.message}")]) from exc
     try:
         # Pagefind indexes the finished pages in the temporary folder, before the swap.
-        write_site(files.files, out, before_swap=index_site, store=pages.objects if pages else None)
+        store = pages.objects if pages else None
+        write_site(files.files, out, store=store,
+                   before_swap=lambda folder: index_site(folder, files.files, store,
+                                                         jobs=jobs if jobs and jobs > 0 else default_jobs()))
         if pages is not None:
             pages.save()
     except SearchIndexError as exc:

@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .model import Analysis
 from .render import Renderer, display_title
+from .search import bundles
 from .writer import SiteFiles
 
 log = logging.getLogger(__name__)
@@ -172,8 +173,10 @@ def add_publishing_files(files: SiteFiles, renderer: Renderer, analyses: Sequenc
     """
     site = renderer.site
     base = site["base_url"].rstrip("/")
+    # The search index is in shards (sitegen/search.py): the page merges them.
+    merged = bundles([*files.files, "search/index.html", "404.html"])[1:]
     files.add("search/index.html", renderer.page("search.html", "search/index.html", section="search",
-                                                 title="Search"), "search page")
+                                                 title="Search", search_bundles=merged), "search page")
     files.add("404.html", not_found_page(renderer), "404 page")
     files.add("feed.xml", atom_feed(site, analyses, summaries), "Atom feed")
     pages = [p for p in files.files if p.endswith(".html") and p not in NOT_CONTENT]

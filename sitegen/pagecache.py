@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import pickle
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,7 @@ class ObjectStore:
         target = self.path(key)
         if not self.has(key, len(data)):
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+            tmp = target.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{target.name}")
             # 0o666 and the umask: the site must be readable by a web server.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
             try:
@@ -128,14 +129,17 @@ class ObjectStore:
         data = file.read_bytes()
         key = content_digest(data)
         if not self.has(key, len(data)):
+            # Missing, or there but damaged: the file itself becomes the object.
             target = self.path(key)
             target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{target.name}")
             try:
-                os.link(file, target)
-            except FileExistsError:
-                pass
+                os.link(file, tmp)
+                os.replace(tmp, target)
             except OSError:
+                tmp.unlink(missing_ok=True)
                 self.add(data, key)
+            self.verified.add(key)
         self.used.add(key)
         return key
 
@@ -319,45 +323,3 @@ class CachingRenderer(Renderer):
         if hit is not None:
             return hit
         return self.cache.record(path, key, super().page(template, path, **make()))
-
-
-def _tool_version() -> str:
-    import importlib.metadata
-
-    try:
-        return importlib.metadata.version("pagefind_bin")
-    except importlib.metadata.PackageNotFoundError:
-        return "none"
-
-
-def run_cached(step: Any, folder: Path, files: Mapping[str, Any], store: ObjectStore) -> None:
-    """Run ``step(folder)`` (the search indexer), unless it already ran on the same files.
-
-    The files it adds are kept in the store under a key of the step, its
-    tool's version and every (path, digest) it was given; the next build with
-    the same files links them back instead of running it (Pagefind takes
-    seconds on a large site).
-    """
-    h = hashlib.blake2b(digest_size=20)
-    h.update(f"{getattr(step, '__module__', '')}.{getattr(step, '__qualname__', step)}\0{_tool_version()}\0".encode())
-    for rel in sorted(files):
-        value = files[rel]
-        d = value.digest if isinstance(value, CachedPage) else content_digest(bytes(value))
-        h.update(f"{rel}\0{d}\0".encode())
-    key = h.hexdigest()
-    manifests = Store(store.folder.parent)
-    manifest = manifests.get("derived", key)
-    if isinstance(manifest, list) and all(store.has(d, size) for _, d, size in manifest):
-        for rel, d, size in manifest:
-            target = folder / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            store.place(CachedPage(d, size), target)
-        log.info("search index unchanged: reused %d file(s)", len(manifest))
-        return
-    step(folder)
-    made = []
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder).as_posix()
-        if path.is_file() and rel not in files:
-            made.append((rel, store.adopt(path), path.stat().st_size))
-    manifests.put("derived", key, made)

@@ -1,25 +1,56 @@
-"""Full-text search: index the built site with Pagefind.
+"""Full-text search: index the built site with Pagefind, in shards.
 
 Pagefind (the ``pagefind-bin`` package ships its binary) reads the finished
 HTML and writes a static index plus its UI into ``pagefind/``: search then
 works on any static host with no server code.  Only the part of a page inside
 an element marked ``data-pagefind-body`` is indexed (``base.html`` puts it on
-``<main>`` of content pages: articles, and actors and events as they land).
+``<main>`` of content pages: articles, actors, the timeline), less the parts
+marked ``data-pagefind-ignore`` (text repeated from elsewhere: an article's
+generated summary, an actor page's mentioning sentences).
+
+**Shards.**  Pagefind holds the whole index of one run in memory (about
+0.45 MB per article page: 450 MB at 1,000 articles, several GB at 10,000)
+and has no incremental mode.  So the site is indexed in shards, each a
+separate Pagefind run over a folder of hard links to its pages:
+``pagefind/`` (the primary bundle: every page but articles and actors, i.e.
+the timeline), ``pagefind/articles-K/`` (articles, ``ARTICLES_PER_SHARD`` to a
+shard, chosen by a hash of the page's path so that a shard's members do not
+move when articles are added) and ``pagefind/actors-K/``.  The search page
+merges them in the browser (Pagefind UI's ``mergeIndex``; results from all
+bundles are ranked together).  Each shard's output is cached under a key of
+its pages' bytes, so an edited article re-indexes its own shard and the
+shards of the pages it changed, not the whole site; and at most two
+Pagefind processes run at once, which bounds the memory of the step.
 
 The step runs on the temporary build folder before it is swapped in, so a
-failed indexing run leaves the previous site as it was.
+failed indexing run leaves the previous site as it was.  Sharding is
+written here because Pagefind has no option for it; the indexing is
+Pagefind's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import re
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 OUTPUT = "pagefind"
+# Pages per shard.  An article page costs Pagefind about 0.45 MB while it
+# runs, an actor page (its own text only) a few KB.
+ARTICLES_PER_SHARD = 500
+ACTORS_PER_SHARD = 5000
+SHARDED = {"articles/": "articles", "actors/": "actors"}
+_SHARD_FOLDER = re.compile(r"(articles|actors)-\d+/")
 
 
 class SearchIndexError(Exception):
@@ -37,27 +68,152 @@ def pagefind_executable() -> Path | None:
         return Path(found) if found else None
 
 
-def index_site(folder: Path) -> bool:
-    """Index the site in ``folder``; return False (and warn) if Pagefind is missing.
+def shard_plan(pages: Iterable[str]) -> dict[str, list[str]]:
+    """Which HTML pages each search bundle indexes: {bundle folder: [page paths]}.
 
-    Raise SearchIndexError if Pagefind fails.
+    ``pagefind`` (the primary bundle, always present) gets every page that
+    is not an article or an actor page; articles and actors go to
+    ``pagefind/articles-K`` and ``pagefind/actors-K`` by a hash of their path.
+    The number of shards of a kind is its page count over the shard size,
+    rounded up to a power of two: a shard's members only move when the
+    count crosses a power of two.
+    """
+    plan: dict[str, list[str]] = {OUTPUT: []}
+    kinds: dict[str, list[str]] = {}
+    for page in sorted(pages):
+        if not page.endswith(".html"):
+            continue
+        # articles/SLUG.html and actors/ID.html; their listings (index.html,
+        # page/N.html, by-letter/X.html) have nothing to index and stay primary.
+        prefix = next((p for p in SHARDED if page.startswith(p) and "/" not in page[len(p):]
+                       and page[len(p):] != "index.html"), None)
+        if prefix is None:
+            plan[OUTPUT].append(page)
+        else:
+            kinds.setdefault(prefix, []).append(page)
+    sizes = {"articles": ARTICLES_PER_SHARD, "actors": ACTORS_PER_SHARD}
+    for prefix, members in kinds.items():
+        name = SHARDED[prefix]
+        size = sizes[name]
+        count = 1
+        while count * size < len(members):
+            count *= 2
+        for page in members:
+            k = int.from_bytes(hashlib.blake2b(page.encode(), digest_size=4).digest(), "big") % count
+            plan.setdefault(f"{OUTPUT}/{name}-{k}", []).append(page)
+    return plan
+
+
+def bundles(pages: Iterable[str]) -> list[str]:
+    """The bundle folders of a site with these pages, primary first (for the search page)."""
+    return sorted(shard_plan(pages), key=lambda b: (b != OUTPUT, b))
+
+
+def _tool_version(exe: Path) -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("pagefind_bin")
+    except importlib.metadata.PackageNotFoundError:
+        return str(exe)
+
+
+def index_site(folder: Path, files: Mapping[str, Any] | None = None, store: Any = None, jobs: int = 2) -> bool:
+    """Index the site in ``folder``, shard by shard; return False (and warn) if Pagefind is missing.
+
+    ``files`` are the site's files ({path: bytes or CachedPage}; default: the
+    HTML files found in ``folder``).  With a ``store``
+    (:class:`sitegen.pagecache.ObjectStore`) a shard whose pages are all as
+    in an earlier build is not indexed again: its files are linked from the
+    store.  Raise SearchIndexError if Pagefind fails.
     """
     exe = pagefind_executable()
     if exe is None:
         log.warning("Pagefind is not installed (pip install pagefind-bin): the site has no search index")
         return False
+    if files is None:
+        files = {p.relative_to(folder).as_posix(): None for p in folder.rglob("*.html")}
+    plan = shard_plan(files)
+    version = _tool_version(exe)
+    work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=folder.parent))
+    try:
+        def one(item: tuple[str, list[str]]) -> bool:
+            bundle, pages = item
+            return _index_shard(exe, version, folder, bundle, pages, files, store, work)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, 2))) as pool:
+            ran = sum(pool.map(one, sorted(plan.items(), key=lambda kv: -len(kv[1]))))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log.info("search index written to %s/ (%d bundle(s), %d indexed again)", OUTPUT, len(plan), ran)
+    return True
+
+
+def _index_shard(exe: Path, version: str, folder: Path, bundle: str, pages: list[str],
+                 files: Mapping[str, Any], store: Any, work: Path) -> bool:
+    """Index one shard into ``folder/bundle``; return whether Pagefind ran (False: reused)."""
+    from .cache import Store
+    from .pagecache import CachedPage, content_digest
+
+    target = folder / bundle
+    key = ""
+    manifests = None
+    if store is not None:
+        h = hashlib.blake2b(digest_size=20)
+        h.update(f"pagefind\0{version}\0{bundle}\0".encode())
+        for rel in pages:
+            value = files[rel]
+            d = value.digest if isinstance(value, CachedPage) else content_digest(
+                bytes(value) if value is not None else (folder / rel).read_bytes())
+            h.update(f"{rel}\0{d}\0".encode())
+        key = h.hexdigest()
+        manifests = Store(store.folder.parent)
+        manifest = manifests.get("derived", key)
+        if isinstance(manifest, list) and all(store.has(d, size) for _, d, size in manifest):
+            for rel, d, size in manifest:
+                path = target / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                store.place(CachedPage(d, size), path)
+            return False
+    # A folder of hard links to this shard's pages, at their paths in the site:
+    # Pagefind then gives results the same URLs as the full site.
+    site = work / bundle.replace("/", "_")
+    for rel in pages:
+        link = site / rel
+        link.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(folder / rel, link)
+        except OSError:
+            shutil.copyfile(folder / rel, link)
+    if not pages:
+        site.mkdir(parents=True, exist_ok=True)
     # --keep-index-url: result links name index.html, as every link of the
     # site does, so they work on hosts that serve no folder index pages.
-    cmd = [str(exe), "--site", str(folder), "--output-subdir", OUTPUT, "--keep-index-url", "--quiet"]
+    cmd = [str(exe), "--site", str(site), "--output-path", str(target), "--keep-index-url", "--quiet"]
     log.debug("running %s", " ".join(cmd))
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SearchIndexError(f"search index: could not run Pagefind ({exc})") from exc
     if proc.returncode != 0:
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-10:])
         raise SearchIndexError(f"search index: Pagefind failed (exit {proc.returncode}): {tail}")
-    if not (folder / OUTPUT / "pagefind.js").is_file():
-        raise SearchIndexError("search index: Pagefind ran but wrote no pagefind/pagefind.js")
-    log.info("search index written to %s/", OUTPUT)
+    if not (target / "pagefind.js").is_file():
+        raise SearchIndexError(f"search index: Pagefind ran but wrote no {bundle}/pagefind.js")
+    shutil.rmtree(site, ignore_errors=True)
+    if store is not None and manifests is not None:
+        made = []
+        for path in sorted(target.rglob("*")):
+            rel = path.relative_to(target).as_posix()
+            # The primary bundle's folder holds the shards' folders: not its files.
+            if path.is_file() and not (bundle == OUTPUT and _SHARD_FOLDER.match(rel)):
+                d, size = store.adopt(path), path.stat().st_size
+                # Bytes the store already had (Pagefind's UI files, the same in every
+                # bundle and every run): the site gets the store's file, so an unchanged
+                # file keeps its inode from build to build.
+                if not os.path.samefile(path, store.path(d)):
+                    path.unlink()
+                    store.place(CachedPage(d, size), path)
+                made.append((rel, d, size))
+        manifests.put("derived", key, made)
     return True

@@ -186,9 +186,9 @@ def write_site(files: Mapping[str, Any], output: Path,
     With a ``store`` (:class:`sitegen.pagecache.ObjectStore`) each file is a
     hard link to its bytes in the store (values may then be
     :class:`~sitegen.pagecache.CachedPage`): unchanged files keep their inode
-    and mtime from build to build, and only new bytes are written.  The
-    files ``before_swap`` adds are kept in the store too, under a key of
-    every file it was given: when no file changed, it is not run again.
+    and mtime from build to build, and only new bytes are written.
+    (The search indexer keeps what it adds in the store itself: see
+    :func:`sitegen.search.index_site`.)
     """
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -207,12 +207,7 @@ def write_site(files: Mapping[str, Any], output: Path,
             if _FAULT_DELAY:
                 time.sleep(_FAULT_DELAY)
         if before_swap is not None:
-            if store is not None:
-                from .pagecache import run_cached
-
-                run_cached(before_swap, tmp, files, store)
-            else:
-                before_swap(tmp)
+            before_swap(tmp)
         if _FAULT_DELAY:
             time.sleep(_FAULT_DELAY)
     except BaseException:

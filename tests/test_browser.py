@@ -122,6 +122,18 @@ def test_search_finds_articles_over_http(browser, site_url: str) -> None:  # noq
     ctx.close()
 
 
+def test_search_merges_the_shards(browser, site_url: str) -> None:  # noqa: F811
+    """Actor pages are indexed in their own bundle (pagefind/actors-0): the search page merges it."""
+    ctx, page = open_page(browser, site_url)
+    page.goto(site_url + "search/index.html?q=Kirby")
+    page.wait_for_selector(".pagefind-ui__result-link")
+    titles = page.locator(".pagefind-ui__result-link").all_inner_texts()
+    assert any(t.startswith("John Kirby") for t in titles), titles  # the actor page, from actors-0
+    assert any("Israel" in t for t in titles), titles  # an article naming him, from articles-0
+    assert page.outside == []  # type: ignore[attr-defined]
+    ctx.close()
+
+
 def test_search_page_explains_file_urls(browser, seed_build: Path) -> None:  # noqa: F811
     ctx = browser.new_context()
     page = ctx.new_page()
