@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,8 @@ class BuildResult:
     analyses: list[Analysis] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # corpus-wide warnings (actors.yaml), as said
     unchanged: bool = False  # nothing changed since the last build: nothing was done
+    # With build(search_later=True): the search index, still to make (call it; it adds output/pagefind).
+    index_search: Callable[[], bool] | None = None
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -105,7 +107,8 @@ class OutputLockedError(BuildError):
 
 def build(config: Config, *, output: Path | None = None, drafts: bool | None = None,
           strict: bool | None = None, jobs: int | None = None, scheduler: str | None = None,
-          progress: Progress | None = None, skip_unchanged: bool = False) -> BuildResult:
+          progress: Progress | None = None, skip_unchanged: bool = False,
+          search_later: bool = False) -> BuildResult:
     """Build the site described by ``config``; raise BuildError on failure.
 
     Explicit arguments override the config (None means: use the config).
@@ -119,6 +122,10 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
     inputs and output are exactly as the last build left them returns that
     build's result without doing anything (:mod:`sitegen.uptodate`);
     ``BuildResult.analyses`` is then empty and ``BuildResult.unchanged`` true.
+
+    With ``search_later`` (what ``sitegen serve`` does) the site is swapped in
+    without its search index, and ``BuildResult.index_search`` makes it: the
+    preview reloads without waiting for Pagefind.
     """
     out = (output or config.folder("output_dir")).resolve()
     if out == config.root or out in config.folder("content_dir").parents or out == config.folder("content_dir"):
@@ -141,7 +148,7 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
             if last is not None:
                 return _replay(last, out, started)
         result = _build(config, out, drafts=drafts, strict=strict, jobs=jobs, scheduler=scheduler,
-                        progress=progress)
+                        progress=progress, search_later=search_later)
         if manifest is not None:
             uptodate.save(manifest, out, inputs, {
                 "articles": result.articles, "pages": result.pages, "files": result.files,
@@ -167,7 +174,7 @@ def _replay(last: dict[str, Any], out: Path, started: float) -> BuildResult:
 
 
 def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int | None = None,
-           scheduler: str | None = None, progress: Progress | None = None) -> BuildResult:
+           scheduler: str | None = None, progress: Progress | None = None, search_later: bool = False) -> BuildResult:
     import jinja2
 
     from .actors import ActorIdError, OverridesError
@@ -237,16 +244,42 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
     try:
         # Pagefind indexes the finished pages in the temporary folder, before the swap.
         store = pages.objects if pages else None
+        index_jobs = jobs if jobs and jobs > 0 else default_jobs()
         write_site(files.files, out, store=store,
-                   before_swap=lambda folder: index_site(folder, files.files, store,
-                                                         jobs=jobs if jobs and jobs > 0 else default_jobs()))
+                   before_swap=None if search_later else lambda folder: index_site(folder, files.files, store,
+                                                                                   jobs=index_jobs))
         if pages is not None:
             pages.save()
     except SearchIndexError as exc:
         raise BuildError([str(exc)]) from exc
     return BuildResult(output=out, articles=len(analyses), pages=sum(1 for f in files.files if f.endswith(".html")),
                        files=len(files), warnings=warnings, seconds=time.perf_counter() - started,
-                       analyses=analyses, notes=notes)
+                       analyses=analyses, notes=notes,
+                       index_search=_later_index(out, files.files, store, index_jobs) if search_later else None)
+
+
+def _later_index(out: Path, files: Any, store: Any, jobs: int) -> Callable[[], bool]:
+    """The search index of the site in ``out``, made after it was swapped in (``sitegen serve``).
+
+    It is made beside the site and moved into ``out/pagefind`` in one rename,
+    so nobody reads a half-written index.  Raises SearchIndexError.
+    """
+    def index_search() -> bool:
+        import shutil
+        import tempfile
+
+        from .search import OUTPUT, index_site
+
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.search-", dir=out.parent))
+        try:
+            if not index_site(out, files, store, jobs=jobs, output=tmp):
+                return False
+            (tmp / OUTPUT).rename(out / OUTPUT)
+            return True
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    return index_search
 
 
 # Actor ids name files (actors/ID.html): these cannot be one.

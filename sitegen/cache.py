@@ -41,7 +41,9 @@ import os
 import pickle
 import re
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
 from functools import lru_cache
@@ -159,6 +161,58 @@ def article_digest(article: Article) -> str:
 
 # -- storage -------------------------------------------------------------------
 
+class _Memory:
+    """Cache entries kept in this process between builds (``sitegen serve``).
+
+    A long-running process that builds again and again need not read and
+    unpickle every article and analysis from disk each time (about 1.5 s at
+    1,000 articles).  Entries are the same objects the disk holds (values are
+    never mutated once stored); :meth:`sweep` after each build drops those
+    the build did not use, so memory follows the site, not its history.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str, str], Any] = {}
+        self.used: set[tuple[str, str, str]] = set()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> Any | None:
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.used.add(key)
+            return value
+
+    def put(self, key: tuple[str, str, str], value: Any) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.used.add(key)
+
+    def sweep(self) -> None:
+        with self.lock:
+            self.entries = {k: v for k, v in self.entries.items() if k in self.used}
+            self.used = set()
+
+
+Memory = _Memory
+_MEMORY: _Memory | None = None
+
+
+@contextmanager
+def memory_kept(memory: _Memory) -> Iterator[None]:
+    """Within the block, cache reads and writes also go through ``memory`` (one build at a time)."""
+    global _MEMORY
+    previous, _MEMORY = _MEMORY, memory
+    try:
+        yield
+    finally:
+        _MEMORY = previous
+
+
+def in_memory() -> bool:
+    return _MEMORY is not None
+
+
 class Store:
     """Checksummed pickle entries in a folder; every failure reads as a miss."""
 
@@ -175,6 +229,12 @@ class Store:
     def get(self, kind: str, key: str) -> Any | None:
         if self.folder is None:
             return None
+        memory = _MEMORY
+        if memory is not None:
+            found = memory.get((str(self.folder), kind, key))
+            if found is not None:
+                self.hits += 1
+                return found
         path = self._path(kind, key)
         try:
             data = path.read_bytes()
@@ -187,6 +247,8 @@ class Store:
             self.misses += 1
         else:
             self.hits += 1
+            if memory is not None:
+                memory.put((str(self.folder), kind, key), value)
         return value
 
     @staticmethod
@@ -212,6 +274,8 @@ class Store:
     def put(self, kind: str, key: str, value: Any) -> None:
         if self.folder is None:
             return
+        if _MEMORY is not None:
+            _MEMORY.put((str(self.folder), kind, key), value)
         payload = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
         data = MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload
         path = self._path(kind, key)

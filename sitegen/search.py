@@ -118,14 +118,16 @@ def _tool_version(exe: Path) -> str:
         return str(exe)
 
 
-def index_site(folder: Path, files: Mapping[str, Any] | None = None, store: Any = None, jobs: int = 2) -> bool:
+def index_site(folder: Path, files: Mapping[str, Any] | None = None, store: Any = None, jobs: int = 2,
+               output: Path | None = None) -> bool:
     """Index the site in ``folder``, shard by shard; return False (and warn) if Pagefind is missing.
 
     ``files`` are the site's files ({path: bytes or CachedPage}; default: the
     HTML files found in ``folder``).  With a ``store``
     (:class:`sitegen.pagecache.ObjectStore`) a shard whose pages are all as
     in an earlier build is not indexed again: its files are linked from the
-    store.  Raise SearchIndexError if Pagefind fails.
+    store.  The bundles go to ``output/pagefind`` (default: ``folder``'s own).
+    Raise SearchIndexError if Pagefind fails.
     """
     exe = pagefind_executable()
     if exe is None:
@@ -139,7 +141,7 @@ def index_site(folder: Path, files: Mapping[str, Any] | None = None, store: Any 
     try:
         def one(item: tuple[str, list[str]]) -> bool:
             bundle, pages = item
-            return _index_shard(exe, version, folder, bundle, pages, files, store, work)
+            return _index_shard(exe, version, folder, bundle, pages, files, store, work, output or folder)
 
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, 2))) as pool:
             ran = sum(pool.map(one, sorted(plan.items(), key=lambda kv: -len(kv[1]))))
@@ -150,12 +152,12 @@ def index_site(folder: Path, files: Mapping[str, Any] | None = None, store: Any 
 
 
 def _index_shard(exe: Path, version: str, folder: Path, bundle: str, pages: list[str],
-                 files: Mapping[str, Any], store: Any, work: Path) -> bool:
-    """Index one shard into ``folder/bundle``; return whether Pagefind ran (False: reused)."""
+                 files: Mapping[str, Any], store: Any, work: Path, output: Path) -> bool:
+    """Index one shard of ``folder`` into ``output/bundle``; return whether Pagefind ran (False: reused)."""
     from .cache import Store
     from .pagecache import CachedPage, content_digest
 
-    target = folder / bundle
+    target = output / bundle
     key = ""
     manifests = None
     if store is not None:

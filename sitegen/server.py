@@ -50,7 +50,9 @@ class BuildFailed(Exception):
     """A build failed; the message is what the reader of the terminal needs."""
 
 
-Builder = Callable[[Path], None]  # build the site into the given (new) folder
+# Build the site into the given (new) folder; may return a job to run once it is served
+# (the search index), after which /pagefind/ is served from that folder.
+Builder = Callable[[Path], Any]
 
 
 def snapshot(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
@@ -107,6 +109,8 @@ class LiveServer(ThreadingHTTPServer):
         self.debounce = debounce
         self.workdir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
         self.site: Path | None = None  # the last good build
+        self.search_site: Path | None = None  # the last build whose search index is complete
+        self._index_lock = threading.Lock()
         self.error: str | None = None  # the error of the last build, if it failed
         self.epoch = 0  # bumped after every build, good or failed
         self.builds = 0
@@ -134,7 +138,7 @@ class LiveServer(ThreadingHTTPServer):
         out = self.workdir / f"site-{self.builds}"
         started = time.perf_counter()
         try:
-            self.builder(out)
+            after = self.builder(out)
         except Exception as exc:  # noqa: BLE001 - any failure must keep the server up
             message = str(exc) if isinstance(exc, BuildFailed) else f"{type(exc).__name__}: {exc}"
             log.error("build failed; still serving the last good build:\n%s", message)
@@ -151,12 +155,35 @@ class LiveServer(ThreadingHTTPServer):
             self.cond.notify_all()
         log.info("built in %.1f s%s; reloading open pages", time.perf_counter() - started,
                  " (error cleared)" if was_failing else "")
+        if callable(after):
+            threading.Thread(target=self._after_build, args=(out, after), name="sitegen-search", daemon=True).start()
+        elif (out / "pagefind").is_dir():
+            with self.cond:
+                self.search_site = out
         # The folder before the previous one can go: requests still reading the
-        # previous one finish undisturbed.
+        # previous one finish undisturbed.  So can older ones, but for the one
+        # whose search index is served until the new one is ready.
         for folder in self.workdir.glob("site-*"):
-            if folder not in (out, old):
+            if folder not in (out, old, self.search_site):
                 shutil.rmtree(folder, ignore_errors=True)
         return True
+
+    def _after_build(self, out: Path, job: Callable[[], Any]) -> None:
+        """Run a build's after-job (its search index) unless a newer build came meanwhile."""
+        with self._index_lock:
+            with self.cond:
+                if self.site != out or self.stopping.is_set():
+                    return
+            started = time.perf_counter()
+            try:
+                job()
+            except Exception as exc:  # noqa: BLE001 - the preview goes on without a fresh index
+                log.warning("search index not updated (search shows the previous build's): %s", exc)
+                return
+            if (out / "pagefind").is_dir():
+                with self.cond:
+                    self.search_site = out
+                log.info("search index updated in %.1f s", time.perf_counter() - started)
 
     def watch(self, baseline: dict[str, tuple[int, int]] | None = None) -> None:
         """Poll the watched files; after a change has settled, rebuild.
@@ -269,7 +296,7 @@ class Handler(BaseHTTPRequestHandler):
 def respond(server: LiveServer, url_path: str) -> tuple[int, dict[str, str], bytes]:
     """Map a URL path to (status, headers, body); pure enough to test directly."""
     with server.cond:
-        site, error, epoch = server.site, server.error, server.epoch
+        site, error, epoch, search = server.site, server.error, server.epoch, server.search_site
     decoded = unquote(url_path)
     parts = decoded.replace("\\", "/").split("/")
     if "\x00" in decoded or any(p == ".." for p in parts) or not decoded.startswith("/"):
@@ -281,6 +308,10 @@ def respond(server: LiveServer, url_path: str) -> tuple[int, dict[str, str], byt
                 inject(page.encode(), epoch, error or "the first build has not finished"))
     try:
         root = site.resolve()
+        if (search is not None and search != site and decoded.startswith("/pagefind/")
+                and not (root / "pagefind").is_dir()):
+            # The new build's index is still being made: the previous one answers meanwhile.
+            root = search.resolve()
         target = (root / decoded.lstrip("/")).resolve()
         if target != root and root not in target.parents:  # e.g. a symlink that leaves the site
             return _text(HTTPStatus.FORBIDDEN, "outside the site")
@@ -322,8 +353,12 @@ def _text(status: int, message: str) -> tuple[int, dict[str, str], bytes]:
 def project_builder(config_file: str | None, *, drafts: bool | None = None) -> tuple[Builder, Callable[[], list[Path]]]:
     """A builder that reloads the config and builds the whole project, and the paths to watch."""
     from .build import BuildError, build
+    from .cache import Memory, memory_kept
     from .config import ConfigError, load_config
     from .nlp import PipelineError
+
+    # Rebuild after rebuild in one process: the cache's articles and analyses stay in memory.
+    memory = Memory()
 
     state: dict[str, list[Path]] = {}
 
@@ -336,15 +371,24 @@ def project_builder(config_file: str | None, *, drafts: bool | None = None) -> t
         state["watch"].append(config.path or config.root / "sitegen.yaml")
         return config
 
-    def builder(out: Path) -> None:
+    def builder(out: Path) -> Any:
         config = load()
         try:
-            result = build(config, output=out, drafts=drafts)
+            # The page reloads first; Pagefind indexes the new build after it is served.
+            with memory_kept(memory):
+                result = build(config, output=out, drafts=drafts, search_later=True)
         except BuildError as exc:
             raise BuildFailed("\n".join(str(p) for p in exc.problems)) from exc
         except PipelineError as exc:
             raise BuildFailed(str(exc)) from exc
+        memory.sweep()
         log.info("built %d articles into %d pages", result.articles, result.pages)
+        if "preloaded" not in state:
+            # The first edit after starting should not wait for spaCy to load (about a second):
+            # load it now, in the background (it is kept for the life of the process).
+            state["preloaded"] = []
+            threading.Thread(target=_preload, args=(config["nlp.pipeline"],), daemon=True).start()
+        return result.index_search
 
     def watched() -> list[Path]:
         if "watch" not in state:
@@ -356,6 +400,15 @@ def project_builder(config_file: str | None, *, drafts: bool | None = None) -> t
         return state["watch"]
 
     return builder, watched
+
+
+def _preload(pipeline: str) -> None:
+    try:
+        from .nlp import load_pipeline
+
+        load_pipeline(pipeline)
+    except Exception as exc:  # noqa: BLE001 - the next build reports a missing pipeline properly
+        log.debug("could not preload the pipeline %s: %s", pipeline, exc)
 
 
 def serve(builder: Builder, watched: Callable[[], list[Path]], host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -171,3 +171,45 @@ def test_close_removes_builds_and_releases_port(project: FakeProject) -> None:
     workdir = s.workdir
     s.close()
     assert not workdir.exists()
+
+
+class IndexedLater(FakeProject):
+    """Like FakeProject, but the search index (pagefind/) is made by a job the server runs after the swap."""
+
+    def __init__(self, root: Path):
+        super().__init__(root)
+        self.release = threading.Event()
+        self.release.set()
+
+    def build(self, out: Path):  # type: ignore[override]
+        super().build(out)
+        text = self.source.read_text()
+
+        def index() -> None:
+            assert self.release.wait(10)
+            tmp = out.parent / f".{out.name}-index"
+            (tmp / "pagefind").mkdir(parents=True)
+            (tmp / "pagefind" / "pagefind.js").write_text(f"// index of {text}")
+            (tmp / "pagefind").rename(out / "pagefind")
+            tmp.rmdir()
+
+        return index
+
+
+def test_search_index_follows_the_reload_and_the_previous_one_answers_meanwhile(tmp_path: Path) -> None:
+    project = IndexedLater(tmp_path / "project")
+    s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05, debounce=0.05)
+    s.start_background()
+    try:
+        wait_for(lambda: get(s, "/pagefind/pagefind.js")[2] == "// index of hello")
+        project.release.clear()  # the next index waits
+        project.source.write_text("edited")
+        wait_for(lambda: "<p>edited</p>" in get(s, "/")[2])  # the page is there before its index
+        assert s.site is not None and not (s.site / "pagefind").exists()
+        assert get(s, "/pagefind/pagefind.js")[:3:2] == (200, "// index of hello")  # the previous build's
+        project.release.set()
+        wait_for(lambda: get(s, "/pagefind/pagefind.js")[2] == "// index of edited")
+        assert s.search_site == s.site
+    finally:
+        project.release.set()
+        s.close()
