@@ -88,6 +88,7 @@ SCHEMA: dict[str, Option] = {
     "pages.home_articles": Option("int", 20, "Latest articles listed on the home page (the full list is on the article listing).", _positive_count),
     "pages.articles_per_page": Option("int", 100, "Articles per page of the article listing (articles/index.html, then articles/page/2.html, …).", _positive_count),
     "pages.actors_per_page": Option("int", 400, "Above this many actors the actor index is split by initial letter (actors/index.html, then actors/by-letter/b.html, …).", _positive_count),
+    "pages.events_per_page": Option("int", 400, "Above this many events the timeline is split by year (timeline/index.html for the first year, then timeline/by-year/2016.html, …; a longer year continues on 2016-2.html).", _positive_count),
 }
 
 

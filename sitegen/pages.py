@@ -21,7 +21,7 @@ from .config import Config
 from .feeds import add_publishing_files, summaries_of
 from .model import Analysis
 from .pagecache import CachingRenderer, PageCache
-from .paginate import Page, paginate, split_by_letter
+from .paginate import Page, paginate, split_by_group, split_by_letter
 from .render import THEME, Renderer, article_context, display_title, environment, format_date, reading_minutes
 from .writer import SiteFiles, copy_tree_into
 
@@ -222,10 +222,16 @@ def event_context(event: TimelineEvent, briefing: Briefing, names: dict[str, Act
     }
 
 
-def timeline_context(briefing: Briefing, names: dict[str, Actor]) -> dict[str, Any]:
-    """Events grouped by year and month; background apart; filter choices."""
-    main = [e for e in briefing.timeline if not e.background]
-    background = [e for e in briefing.timeline if e.background]
+def timeline_context(briefing: Briefing, names: dict[str, Actor],
+                     events: Sequence[TimelineEvent] | None = None, first: bool = True) -> dict[str, Any]:
+    """Events grouped by year and month; background apart; filter choices.
+
+    ``events``: the main (not background) events of this page of a split
+    timeline (default: all); the background goes on the ``first`` page.
+    """
+    everything = [e for e in briefing.timeline if not e.background]
+    main = everything if events is None else list(events)
+    background = [e for e in briefing.timeline if e.background] if first else []
     years: list[dict[str, Any]] = []
     for e in main:
         year = e.start.year
@@ -250,11 +256,12 @@ def timeline_context(briefing: Briefing, names: dict[str, Actor]) -> dict[str, A
         "background": [event_context(e, briefing, names) for e in background],
         "background_before": min(period).year - 1 if period else None,
         "event_count": len(main),
+        "total_events": len(everything),
         "key_count": sum(1 for e in main if e.key),
-        "key_first": len(main) > KEY_DATES_FROM,
+        "key_first": len(everything) > KEY_DATES_FROM,
         "actor_choices": [{"id": x.id, "name": x.name} for x in actor_choices[:60]],
         "source_choices": sources,
-        "undated": [display_title(a) for a in briefing.analyses if not a.article.meta.date],
+        "undated": [display_title(a) for a in briefing.analyses if not a.article.meta.date] if first else [],
     }
 
 
@@ -331,8 +338,17 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
                                       **actor_context(actor, briefing, names, events_of.get(actor.id, []), texts)),
                   f"actor {actor.name!r}")
 
-    files.add("timeline/index.html", renderer.page("timeline.html", "timeline/index.html", section="timeline",
-                                                   **timeline_context(briefing, names)), "timeline")
+    # Above pages.events_per_page events the timeline is split by year (a long year continues).
+    main_events = [e for e in briefing.timeline if not e.background]
+    if len(main_events) > config["pages.events_per_page"]:
+        timeline_pages = split_by_group(main_events, lambda e: str(e.start.year), "timeline/index.html",
+                                        config["pages.events_per_page"], folder="by-year")
+    else:
+        timeline_pages = [Page("timeline/index.html", main_events, None)]
+    for i, tp in enumerate(timeline_pages):
+        context = timeline_context(briefing, names, tp.items if tp.pager else None, first=i == 0)
+        files.add(tp.path, renderer.page("timeline.html", tp.path, section="timeline", pager=tp.pager, **context),
+                  "timeline")
     if cache is not None:
         files.add("briefing.json", cache.file("briefing.json", lambda: briefing_json(config, briefing),
                                               analyses=briefing.analyses, overview=briefing.overview,

@@ -8,7 +8,9 @@ Two ways, both keeping the first page at the listing's usual path (links to
 * :func:`split_by_letter`: one page per initial letter (``actors/index.html``
   for the first letter, ``actors/by-letter/b.html``, …), for indexes
   looked up by name.  Names starting with a digit or a symbol go under
-  ``#``; letters are folded to ASCII (``Ö`` files under ``o``).
+  ``#``; letters are folded to ASCII (``Ö`` files under ``o``);
+* :func:`split_by_group`, the same for any grouping: the timeline by year
+  (``timeline/index.html`` for the first year, ``timeline/by-year/2016.html``, …).
 
 Each page gets a :class:`Pager` for its navigation links.  Pages live in a
 sub-folder (``page/``, ``by-letter/``) so that their names cannot collide
@@ -94,11 +96,16 @@ def initial(name: str) -> str:
 
 
 def letter_path(first: str, letter: str, letters: Sequence[str], part: int = 1) -> str:
-    if letter == letters[0] and part == 1:
+    return group_path(first, "0" if letter == "#" else letter, "0" if letters[0] == "#" else letters[0], part,
+                      "by-letter")
+
+
+def group_path(first: str, group: str, first_group: str, part: int, folder: str) -> str:
+    """``first`` for the first group's first page; ``FOLDER/GROUP.html``, ``FOLDER/GROUP-2.html`` after."""
+    if group == first_group and part == 1:
         return first
-    folder = first.rsplit("/", 1)[0] + "/" if "/" in first else ""
-    name = "0" if letter == "#" else letter
-    return f"{folder}by-letter/{name}{'' if part == 1 else f'-{part}'}.html"
+    base = first.rsplit("/", 1)[0] + "/" if "/" in first else ""
+    return f"{base}{folder}/{group}{'' if part == 1 else f'-{part}'}.html"
 
 
 def split_by_letter(items: Sequence[T], name: Callable[[T], str], first: str,
@@ -109,22 +116,37 @@ def split_by_letter(items: Sequence[T], name: Callable[[T], str], first: str,
     ``per_page`` items continues on further pages (``by-letter/s-2.html``),
     so that no page grows without bound.
     """
+    return split_by_group(items, lambda item: initial(name(item)), first, per_page, folder="by-letter",
+                          order=lambda c: (c != "#", c), file_name=lambda c: "0" if c == "#" else c,
+                          label=str.upper)
+
+
+def split_by_group(items: Sequence[T], group: Callable[[T], str], first: str, per_page: int | None = None, *,
+                   folder: str, order: Callable[[str], object] | None = None,
+                   file_name: Callable[[str], str] = str, label: Callable[[str], str] = str) -> list[Page[T]]:
+    """One page per group of items (``group(item)``), groups in ``order`` (default: as they come).
+
+    The first group's page is ``first``; the others ``FOLDER/NAME.html``.  A
+    group with more than ``per_page`` items continues on ``NAME-2.html``, …
+    Everything in one group on one page: a single page with no pager.
+    """
     groups: dict[str, list[T]] = {}
     for item in items:
-        groups.setdefault(initial(name(item)), []).append(item)
-    letters = sorted(groups, key=lambda c: (c != "#", c))
+        groups.setdefault(group(item), []).append(item)
+    keys = sorted(groups, key=order) if order is not None else list(groups)
     size = max(1, per_page) if per_page else None
-    parts = {c: (math.ceil(len(groups[c]) / size) if size else 1) for c in letters}
-    if len(letters) <= 1 and parts.get(letters[0] if letters else "", 1) <= 1:
+    parts = {c: (math.ceil(len(groups[c]) / size) if size else 1) for c in keys}
+    if len(keys) <= 1 and parts.get(keys[0] if keys else "", 1) <= 1:
         return [Page(first, items, None)]
-    order = [(c, k) for c in letters for k in range(1, parts[c] + 1)]
-    paths = [letter_path(first, c, letters, k) for c, k in order]
+    names = {c: file_name(c) for c in keys}
+    order_of = [(c, k) for c in keys for k in range(1, parts[c] + 1)]
+    paths = [group_path(first, names[c], names[keys[0]], k, folder) for c, k in order_of]
     pages = []
-    for i, (c, k) in enumerate(order):
-        links = tuple(PageLink(x.upper(), letter_path(first, x, letters), x == c) for x in letters)
-        label = c.upper() + (f" ({k} of {parts[c]})" if parts[c] > 1 else "")
-        pager = Pager(i + 1, len(order), links, paths[i - 1] if i else None,
-                      paths[i + 1] if i + 1 < len(order) else None, label)
+    for i, (c, k) in enumerate(order_of):
+        links = tuple(PageLink(label(x), group_path(first, names[x], names[keys[0]], 1, folder), x == c) for x in keys)
+        text = label(c) + (f" ({k} of {parts[c]})" if parts[c] > 1 else "")
+        pager = Pager(i + 1, len(order_of), links, paths[i - 1] if i else None,
+                      paths[i + 1] if i + 1 < len(order_of) else None, text)
         chunk = groups[c][(k - 1) * size:k * size] if size else groups[c]
         pages.append(Page(paths[i], chunk, pager))
     return pages

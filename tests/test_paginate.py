@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 from sitegen.paginate import initial, page_path, paginate, split_by_letter
 
 
@@ -93,3 +97,54 @@ def test_build_splits_listing_and_actor_index(tmp_path) -> None:  # type: ignore
 
 
 test_build_splits_listing_and_actor_index = __import__("pytest").mark.slow(test_build_splits_listing_and_actor_index)
+
+
+def test_split_by_group_keeps_group_order_and_continues_long_groups() -> None:
+    from sitegen.paginate import split_by_group
+
+    events = [(2015, "a"), (2015, "b"), (2015, "c"), (2016, "d"), (2018, "e")]
+    pages = split_by_group(events, lambda e: str(e[0]), "timeline/index.html", 2, folder="by-year")
+    assert [p.path for p in pages] == ["timeline/index.html", "timeline/by-year/2015-2.html",
+                                       "timeline/by-year/2016.html", "timeline/by-year/2018.html"]
+    assert [len(p.items) for p in pages] == [2, 1, 1, 1]
+    assert [p.pager.label for p in pages if p.pager] == ["2015 (1 of 2)", "2015 (2 of 2)", "2016", "2018"]
+    assert [link.label for link in pages[0].pager.links] == ["2015", "2016", "2018"]  # type: ignore[union-attr]
+    # Everything in one year, on one page: no pager.
+    single = split_by_group(events[:2], lambda e: str(e[0]), "timeline/index.html", 5, folder="by-year")
+    assert len(single) == 1 and single[0].pager is None
+
+
+def test_build_splits_the_timeline_by_year(tmp_path: Path) -> None:
+    import re
+
+    import pytest
+
+    pytest.importorskip("spacy")
+    from sitegen.build import build
+    from sitegen.config import load_config
+
+    from .sitecheck import broken_links
+
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "content", tmp_path / "content")
+    (tmp_path / "sitegen.yaml").write_text("build:\n  jobs: 1\npages:\n  events_per_page: 4\n")
+    build(load_config(root=tmp_path))
+    out = tmp_path / "build"
+    data = json.loads((out / "briefing.json").read_text())
+    main = [e["id"] for e in data["timeline"] if not e["background"]]
+    assert len(main) > 4
+    pages = [out / "timeline" / "index.html", *sorted((out / "timeline" / "by-year").glob("*.html"))]
+    shown = []
+    for page in pages:
+        html = page.read_text()
+        ids = re.findall(r'<li class="event[^"]*" id="([^"]+)"', html.split('<details class="background">')[0])
+        assert 0 < len(ids) <= 4, page
+        shown.extend(ids)
+        assert 'aria-label="Timeline by year"' in html
+    assert sorted(shown) == sorted(main)  # every event once, on the page of its year
+    assert '<details class="background">' in pages[0].read_text()  # the background, on the first page only
+    assert all('<details class="background">' not in p.read_text() for p in pages[1:])
+    assert broken_links(out) == []
+
+
+test_build_splits_the_timeline_by_year = __import__("pytest").mark.slow(test_build_splits_the_timeline_by_year)
