@@ -135,6 +135,34 @@ class ObjectStore:
         self.used.add(key)
         return key
 
+    def add_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
+        """Store the bytes of ``chunks``, written as they come (never all in memory); return (digest, size)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".tmp-{os.getpid()}-{threading.get_ident()}-stream"
+        h = hashlib.blake2b(digest_size=20)  # as content_digest
+        size = 0
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+            with os.fdopen(fd, "wb") as f:
+                for chunk in chunks:
+                    h.update(chunk)
+                    f.write(chunk)
+                    size += len(chunk)
+            key = h.hexdigest()
+            if self.has(key, size):
+                tmp.unlink()
+            else:
+                target = self.path(key)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp, target)
+                self.written += 1
+                self.verified.add(key)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.used.add(key)
+        return key, size
+
     def adopt(self, file: Path) -> str:
         """Store a file that is already on disk (e.g. written by Pagefind) by linking it."""
         data = file.read_bytes()
@@ -297,6 +325,14 @@ class PageCache:
         if hit is not None:
             return hit
         data = make()
+        if not isinstance(data, (str, bytes, bytearray)) and key is not None:
+            # Chunks (briefing.json, hundreds of MB on a large site): streamed into the store.
+            self.rendered += 1
+            digest, size = self.objects.add_stream(data)
+            self.current[path] = (key, digest, size)
+            return CachedPage(digest, size)
+        if not isinstance(data, (str, bytes, bytearray)):
+            data = b"".join(data)
         data = data.encode("utf-8") if isinstance(data, str) else data
         return self.record(path, key, data)
 

@@ -141,3 +141,16 @@ def test_progress_bar_is_silent_off_a_terminal(capsys: pytest.CaptureFixture[str
         progress.start("analysing", 1000)
         progress.advance(10)
     assert capsys.readouterr().err == ""
+
+
+def test_object_store_streams_chunks_into_one_object(tmp_path: Path) -> None:
+    from sitegen.pagecache import ObjectStore, content_digest
+
+    store = ObjectStore(tmp_path / "objects")
+    chunks = [b'{"a":', b"[1,2]", b"}\n"]
+    key, size = store.add_stream(iter(chunks))
+    assert key == content_digest(b"".join(chunks)) and size == len(b"".join(chunks))
+    assert store.path(key).read_bytes() == b"".join(chunks)
+    written = store.written
+    assert store.add_stream(iter(chunks)) == (key, size) and store.written == written  # known bytes: not written again
+    assert not list((tmp_path / "objects").glob(".tmp-*"))
