@@ -179,7 +179,7 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
 
     from .actors import ActorIdError, OverridesError
     from .cache import AnalysisCache, assemble_cached
-    from .executor import analyse_all, default_jobs
+    from .executor import analyse_all, job_count
     from .pagecache import PageCache
     from .pages import render_site
     from .search import SearchIndexError, index_site
@@ -244,7 +244,7 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
     try:
         # Pagefind indexes the finished pages in the temporary folder, before the swap.
         store = pages.objects if pages else None
-        index_jobs = jobs if jobs and jobs > 0 else default_jobs()
+        index_jobs = job_count(jobs)
         write_site(files.files, out, store=store,
                    before_swap=None if search_later else lambda folder: index_site(folder, files.files, store,
                                                                                    jobs=index_jobs))

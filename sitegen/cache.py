@@ -161,7 +161,7 @@ def article_digest(article: Article) -> str:
 
 # -- storage -------------------------------------------------------------------
 
-class _Memory:
+class Memory:
     """Cache entries kept in this process between builds (``sitegen serve``).
 
     A long-running process that builds again and again need not read and
@@ -194,12 +194,11 @@ class _Memory:
             self.used = set()
 
 
-Memory = _Memory
-_MEMORY: _Memory | None = None
+_MEMORY: Memory | None = None
 
 
 @contextmanager
-def memory_kept(memory: _Memory) -> Iterator[None]:
+def memory_kept(memory: Memory) -> Iterator[None]:
     """Within the block, cache reads and writes also go through ``memory`` (one build at a time)."""
     global _MEMORY
     previous, _MEMORY = _MEMORY, memory

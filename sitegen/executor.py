@@ -44,6 +44,11 @@ class SchedulerError(RuntimeError):
     """The Dask scheduler cannot be reached, or Dask is not installed."""
 
 
+def job_count(jobs: int | None) -> int:
+    """``--jobs`` as given, or (None, 0 or less) the number of cores."""
+    return default_jobs() if jobs is None or jobs < 1 else jobs
+
+
 def default_jobs() -> int:
     """The number of cores this process may use."""
     try:
@@ -92,7 +97,7 @@ def analyse_many(
     """
     if not articles:
         return
-    jobs = default_jobs() if jobs is None or jobs < 1 else jobs
+    jobs = job_count(jobs)
     if scheduler:
         mode = f"Dask cluster at {scheduler}"
         runner = _dask(articles, settings, scheduler)

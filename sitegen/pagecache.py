@@ -69,6 +69,11 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
+def _temp_beside(target: Path) -> Path:
+    """A temporary name next to ``target``, unique per process and thread (collect() skips ``.tmp-`` names)."""
+    return target.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{target.name}")
+
+
 _HASHED: dict[str, tuple[int, int, int, int]] = {}  # object file -> its stat when this process hashed it
 
 
@@ -121,7 +126,7 @@ class ObjectStore:
         target = self.path(key)
         if not self.has(key, len(data)):
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{target.name}")
+            tmp = _temp_beside(target)
             # 0o666 and the umask: the site must be readable by a web server.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
             try:
@@ -138,7 +143,7 @@ class ObjectStore:
     def add_stream(self, chunks: Iterable[bytes]) -> tuple[str, int]:
         """Store the bytes of ``chunks``, written as they come (never all in memory); return (digest, size)."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".tmp-{os.getpid()}-{threading.get_ident()}-stream"
+        tmp = _temp_beside(self.folder / "stream")
         h = hashlib.blake2b(digest_size=20)  # as content_digest
         size = 0
         try:
@@ -171,7 +176,7 @@ class ObjectStore:
             # Missing, or there but damaged: the file itself becomes the object.
             target = self.path(key)
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{target.name}")
+            tmp = _temp_beside(target)
             try:
                 os.link(file, tmp)
                 os.replace(tmp, target)
@@ -325,16 +330,15 @@ class PageCache:
         if hit is not None:
             return hit
         data = make()
-        if not isinstance(data, (str, bytes, bytearray)) and key is not None:
-            # Chunks (briefing.json, hundreds of MB on a large site): streamed into the store.
-            self.rendered += 1
-            digest, size = self.objects.add_stream(data)
-            self.current[path] = (key, digest, size)
-            return CachedPage(digest, size)
-        if not isinstance(data, (str, bytes, bytearray)):
-            data = b"".join(data)
-        data = data.encode("utf-8") if isinstance(data, str) else data
-        return self.record(path, key, data)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if isinstance(data, (bytes, bytearray)) or key is None:
+            return self.record(path, key, data if isinstance(data, (bytes, bytearray)) else b"".join(data))
+        # Chunks (briefing.json, hundreds of MB on a large site): streamed into the store.
+        self.rendered += 1
+        digest, size = self.objects.add_stream(data)
+        self.current[path] = (key, digest, size)
+        return CachedPage(digest, size)
 
     def save(self) -> None:
         """Keep this build's index (call after the site was written)."""

@@ -118,12 +118,12 @@ def _tool_version(exe: Path) -> str:
         return str(exe)
 
 
-def index_site(folder: Path, files: Mapping[str, Any] | None = None, store: Any = None, jobs: int = 2,
+def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: int = 2,
                output: Path | None = None) -> bool:
     """Index the site in ``folder``, shard by shard; return False (and warn) if Pagefind is missing.
 
-    ``files`` are the site's files ({path: bytes or CachedPage}; default: the
-    HTML files found in ``folder``).  With a ``store``
+    ``files`` are the site's files as the writer got them ({path: bytes or
+    CachedPage}).  With a ``store``
     (:class:`sitegen.pagecache.ObjectStore`) a shard whose pages are all as
     in an earlier build is not indexed again: its files are linked from the
     store.  The bundles go to ``output/pagefind`` (default: ``folder``'s own).
@@ -133,8 +133,6 @@ def index_site(folder: Path, files: Mapping[str, Any] | None = None, store: Any 
     if exe is None:
         log.warning("Pagefind is not installed (pip install pagefind-bin): the site has no search index")
         return False
-    if files is None:
-        files = {p.relative_to(folder).as_posix(): None for p in folder.rglob("*.html")}
     plan = shard_plan(files)
     version = _tool_version(exe)
     work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=folder.parent))
@@ -165,8 +163,7 @@ def _index_shard(exe: Path, version: str, folder: Path, bundle: str, pages: list
         h.update(f"pagefind\0{version}\0{bundle}\0".encode())
         for rel in pages:
             value = files[rel]
-            d = value.digest if isinstance(value, CachedPage) else content_digest(
-                bytes(value) if value is not None else (folder / rel).read_bytes())
+            d = value.digest if isinstance(value, CachedPage) else content_digest(bytes(value))
             h.update(f"{rel}\0{d}\0".encode())
         key = h.hexdigest()
         manifests = Store(store.folder.parent)

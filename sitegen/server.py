@@ -359,6 +359,7 @@ def project_builder(config_file: str | None, *, drafts: bool | None = None) -> t
 
     # Rebuild after rebuild in one process: the cache's articles and analyses stay in memory.
     memory = Memory()
+    preloading = threading.Event()
 
     state: dict[str, list[Path]] = {}
 
@@ -383,10 +384,10 @@ def project_builder(config_file: str | None, *, drafts: bool | None = None) -> t
             raise BuildFailed(str(exc)) from exc
         memory.sweep()
         log.info("built %d articles into %d pages", result.articles, result.pages)
-        if "preloaded" not in state:
+        if not preloading.is_set():
             # The first edit after starting should not wait for spaCy to load (about a second):
             # load it now, in the background (it is kept for the life of the process).
-            state["preloaded"] = []
+            preloading.set()
             threading.Thread(target=_preload, args=(config["nlp.pipeline"],), daemon=True).start()
         return result.index_search
 
