@@ -38,7 +38,7 @@ class Role:
     sentence: str
 
 
-@compact
+@compact(interned=("text", "sentence"))
 @dataclass(frozen=True, slots=True)
 class Mention:
     """One naming of an actor: the cleaned surface text and its place."""

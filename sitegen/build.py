@@ -8,6 +8,7 @@ stops, and a failed build never touches the previous output.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -18,7 +19,7 @@ from typing import Any
 from . import uptodate
 from .config import Config
 from .lock import BuildLocked, OutputLock
-from .model import Analysis, Article, Problem
+from .model import Article, Problem
 from .progress import Progress
 from .writer import clean_stale
 
@@ -46,7 +47,8 @@ class BuildResult:
     files: int = 0
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
-    analyses: list[Analysis] = field(default_factory=list)
+    # (article path, noise line removed by cleaning), for --verbose
+    removed: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # corpus-wide warnings (actors.yaml), as said
     unchanged: bool = False  # nothing changed since the last build: nothing was done
     # With build(search_later=True): the search index, still to make (call it; it adds output/pagefind).
@@ -121,7 +123,7 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
     With ``skip_unchanged`` (what ``sitegen build`` does) a build whose
     inputs and output are exactly as the last build left them returns that
     build's result without doing anything (:mod:`sitegen.uptodate`);
-    ``BuildResult.analyses`` is then empty and ``BuildResult.unchanged`` true.
+    ``BuildResult.removed`` is then empty and ``BuildResult.unchanged`` true.
 
     With ``search_later`` (what ``sitegen serve`` does) the site is swapped in
     without its search index, and ``BuildResult.index_search`` makes it: the
@@ -241,6 +243,13 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
                                   "built-in theme)")]) from exc
     except jinja2.UndefinedError as exc:
         raise BuildError([Problem(_template_location(exc), f"template error: {exc.message}")]) from exc
+    # The analyses and the assembled briefing are not needed any more: at
+    # 10,000 articles they are 1.3 GB of the build's memory, held while two
+    # Pagefind processes run beside it (measured: 1,287 MB before, 348 MB after).
+    count = len(analyses)
+    removed = [(a.article.path, line) for a in analyses for line in a.article.removed]
+    del analyses, briefing
+    gc.collect()
     try:
         # Pagefind indexes the finished pages in the temporary folder, before the swap.
         store = pages.objects if pages else None
@@ -252,9 +261,9 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
             pages.save()
     except SearchIndexError as exc:
         raise BuildError([str(exc)]) from exc
-    return BuildResult(output=out, articles=len(analyses), pages=sum(1 for f in files.files if f.endswith(".html")),
+    return BuildResult(output=out, articles=count, pages=sum(1 for f in files.files if f.endswith(".html")),
                        files=len(files), warnings=warnings, seconds=time.perf_counter() - started,
-                       analyses=analyses, notes=notes,
+                       removed=removed, notes=notes,
                        index_search=_later_index(out, files.files, store, index_jobs) if search_later else None)
 
 

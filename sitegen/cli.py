@@ -129,9 +129,8 @@ def build(config_file: str | None, output: str | None, drafts: bool | None, stri
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
     if verbose:
-        for a in result.analyses:
-            for line in a.article.removed:
-                click.echo(f"{a.article.path}: removed {line}", err=True)
+        for path, line in result.removed:
+            click.echo(f"{path}: removed {line}", err=True)
     if not quiet and result.unchanged:
         click.echo(f"{result.output} is up to date ({result.articles} articles, {result.pages} pages): "
                    f"nothing changed since the last build (checked in {result.seconds:.2f} s)"

@@ -154,3 +154,23 @@ def test_object_store_streams_chunks_into_one_object(tmp_path: Path) -> None:
     written = store.written
     assert store.add_stream(iter(chunks)) == (key, size) and store.written == written  # known bytes: not written again
     assert not list((tmp_path / "objects").glob(".tmp-*"))
+
+
+def test_loaded_analyses_share_their_repeated_strings(tmp_path: Path) -> None:
+    """Lemmas, labels and sentence ids repeat across a corpus: once loaded, one copy each."""
+    from sitegen.model import Analysis, Entity, Sentence
+
+    c = AnalysisCache(tmp_path, SETTINGS)
+    for slug in ("a", "b"):
+        a = article(slug=slug)
+        # Strings made at run time, as spaCy's are: equal, never the same object.
+        terms = tuple("".join(["minis", "ter", slug[:0]]) for _ in range(2))
+        label = "".join(["PER", "SON"])
+        c.put(a, Analysis(article=a, sentences=(Sentence("".join(["s", "1"]), 0, a.text, 0, len(a.text), 0, terms),),
+                          entities=(Entity("".join(["mini", "ster"]), label, 4, 12, "s1"),), summary=("s1",)))
+    first, second = (c.get(article(slug=s)) for s in ("a", "b"))
+    assert first is not None and second is not None
+    assert first.sentences[0].terms == ("minister", "minister")
+    assert first.sentences[0].terms[0] is second.sentences[0].terms[1]
+    assert first.sentences[0].id is second.sentences[0].id
+    assert first.entities[0].label is second.entities[0].label and first.entities[0].text is second.entities[0].text
