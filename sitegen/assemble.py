@@ -9,7 +9,7 @@ the text to actor pages.  No NLP happens here.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -104,19 +104,38 @@ def mention_links(analyses: Sequence[Analysis], actors: Sequence[Actor]) -> dict
     owner = _owners(actors)
     links: dict[str, tuple[MentionLink, ...]] = {}
     for a in analyses:
-        spans = []
-        for article_actor in a.actors:
-            for m in article_actor.mentions:
-                actor_id = owner.get((a.article.slug, m.sentence, m.text))
-                if actor_id:
-                    spans.append(MentionLink(m.start, m.end, actor_id))
-        spans.sort(key=lambda s: (s.start, -s.end))
-        kept: list[MentionLink] = []
-        for span in spans:  # no overlapping links
-            if not kept or span.start >= kept[-1].end:
-                kept.append(span)
-        links[a.article.slug] = tuple(kept)
+        slug = a.article.slug
+        links[slug] = _spans((m.start, m.end, owner.get((slug, m.sentence, m.text)))
+                             for article_actor in a.actors for m in article_actor.mentions)
     return links
+
+
+def preview_links(briefing: Briefing, analysis: Analysis) -> tuple[MentionLink, ...]:
+    """Links for an article edited since ``briefing`` was assembled (``sitegen serve``'s preview).
+
+    Its sentences may have moved, so its mentions are matched by the article
+    actor they belong to (an id made from the name) rather than by sentence:
+    each article actor keeps the corpus actor it had in the last build; an
+    actor the article did not name then is not linked until the next build.
+    """
+    slug = analysis.article.slug
+    try:
+        before = briefing.analysis(slug)
+    except KeyError:
+        return ()
+    corpus_id = actor_id_map([before], briefing.actors)
+    return _spans((m.start, m.end, corpus_id.get((slug, article_actor.id)))
+                  for article_actor in analysis.actors for m in article_actor.mentions)
+
+
+def _spans(spans: Iterable[tuple[int, int, str | None]]) -> tuple[MentionLink, ...]:
+    """The linked spans (those with an actor) in text order, without overlaps."""
+    ordered = sorted((s for s in spans if s[2]), key=lambda s: (s[0], -s[1]))
+    kept: list[MentionLink] = []
+    for start, end, actor in ordered:
+        if not kept or start >= kept[-1].end:
+            kept.append(MentionLink(start, end, actor))  # type: ignore[arg-type]
+    return tuple(kept)
 
 
 # The overview is chosen among the newest this many articles: its cost grows

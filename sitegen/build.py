@@ -53,6 +53,8 @@ class BuildResult:
     unchanged: bool = False  # nothing changed since the last build: nothing was done
     # With build(search_later=True): the search index, still to make (call it; it adds output/pagefind).
     index_search: Callable[[], bool] | None = None
+    # With build(keep_briefing=True): the assembled corpus (sitegen serve previews edits against it).
+    briefing: Any = None
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -110,7 +112,7 @@ class OutputLockedError(BuildError):
 def build(config: Config, *, output: Path | None = None, drafts: bool | None = None,
           strict: bool | None = None, jobs: int | None = None, scheduler: str | None = None,
           progress: Progress | None = None, skip_unchanged: bool = False,
-          search_later: bool = False) -> BuildResult:
+          search_later: bool = False, keep_briefing: bool = False) -> BuildResult:
     """Build the site described by ``config``; raise BuildError on failure.
 
     Explicit arguments override the config (None means: use the config).
@@ -127,7 +129,8 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
 
     With ``search_later`` (what ``sitegen serve`` does) the site is swapped in
     without its search index, and ``BuildResult.index_search`` makes it: the
-    preview reloads without waiting for Pagefind.
+    preview reloads without waiting for Pagefind.  With ``keep_briefing``
+    (``sitegen serve`` too) ``BuildResult.briefing`` is the assembled corpus.
     """
     out = (output or config.folder("output_dir")).resolve()
     if out == config.root or out in config.folder("content_dir").parents or out == config.folder("content_dir"):
@@ -150,7 +153,7 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
             if last is not None:
                 return _replay(last, out, started)
         result = _build(config, out, drafts=drafts, strict=strict, jobs=jobs, scheduler=scheduler,
-                        progress=progress, search_later=search_later)
+                        progress=progress, search_later=search_later, keep_briefing=keep_briefing)
         if manifest is not None:
             uptodate.save(manifest, out, inputs, {
                 "articles": result.articles, "pages": result.pages, "files": result.files,
@@ -176,7 +179,8 @@ def _replay(last: dict[str, Any], out: Path, started: float) -> BuildResult:
 
 
 def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int | None = None,
-           scheduler: str | None = None, progress: Progress | None = None, search_later: bool = False) -> BuildResult:
+           scheduler: str | None = None, progress: Progress | None = None, search_later: bool = False,
+           keep_briefing: bool = False) -> BuildResult:
     import jinja2
 
     from .actors import ActorIdError, OverridesError
@@ -248,6 +252,7 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
     # Pagefind processes run beside it (measured: 1,287 MB before, 348 MB after).
     count = len(analyses)
     removed = [(a.article.path, line) for a in analyses for line in a.article.removed]
+    kept = briefing if keep_briefing else None
     del analyses, briefing
     gc.collect()
     try:
@@ -263,7 +268,7 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
         raise BuildError([str(exc)]) from exc
     return BuildResult(output=out, articles=count, pages=sum(1 for f in files.files if f.endswith(".html")),
                        files=len(files), warnings=warnings, seconds=time.perf_counter() - started,
-                       removed=removed, notes=notes,
+                       removed=removed, notes=notes, briefing=kept,
                        index_search=_later_index(out, files.files, store, index_jobs) if search_later else None)
 
 

@@ -196,8 +196,9 @@ def serve(config_file: str | None, host: str, port: int, drafts: bool | None, qu
     """Build, serve and watch the site; reload open pages on every change.
 
     Watches content, templates, static files, the data folder and the config.
-    A failed rebuild keeps serving the last good site and shows the error in
-    the terminal and on the page.  Ctrl-C stops.
+    After an edit of an article its own page is shown first, then the whole
+    site is rebuilt.  A failed rebuild keeps serving the last good site and
+    shows the error in the terminal and on the page.  Ctrl-C stops.
     """
     logging.basicConfig(level=logging.ERROR if quiet else logging.INFO, format="%(message)s", stream=sys.stderr,
                         force=True)

@@ -15,7 +15,7 @@ from typing import Any
 from . import __version__
 from .actor_model import Actor
 from .aliases import alias_key
-from .assemble import Briefing
+from .assemble import Briefing, MentionLink, preview_links
 from .events import TimelineEvent
 from .config import Config
 from .feeds import add_publishing_files, summaries_of
@@ -214,9 +214,9 @@ class _SentenceTexts(dict):  # type: ignore[type-arg]
         return texts
 
 
-def article_actors(analysis: Analysis, briefing: Briefing, names: dict[str, Actor]) -> list[dict[str, Any]]:
-    """The actors an article names, most mentioned in it first."""
-    counts = Counter(link.actor for link in briefing.links.get(analysis.article.slug, ()))
+def article_actors(names: dict[str, Actor], links: Sequence[MentionLink]) -> list[dict[str, Any]]:
+    """The actors an article's ``links`` name, most mentioned first."""
+    counts = Counter(link.actor for link in links)
     return [actor_summary(names[i]) | {"here": n} for i, n in counts.most_common() if i in names]
 
 
@@ -294,6 +294,42 @@ def _page(renderer: Renderer, template: str, path: str, make: Any, inputs: dict[
     return renderer.page(template, path, **make())
 
 
+def _article_page(renderer: Renderer, a: Analysis, links: Sequence[MentionLink], actors: list[dict[str, Any]],
+                  wpm: int) -> Any:
+    path = article_path(a.article.slug)
+
+    def article_page() -> dict[str, Any]:
+        ctx = article_context(a, wpm, links)
+        description = a.article.meta.dek or " ".join(s.text for s in ctx["summary_sentences"])[:300]
+        return dict(section="articles", title=display_title(a), description=description, actors=actors,
+                    actor_path=actor_path, **ctx)
+
+    # The page is a function of these inputs alone: with the render cache, its context
+    # (the article split into sentence pieces) is built only when they changed.
+    return _page(renderer, "article.html", path, article_page,
+                 {"analysis": a, "wpm": wpm, "links": links, "actors": actors})
+
+
+def article_preview(config: Config, briefing: Briefing, analysis: Analysis,
+                    env: Any = None) -> tuple[str, bytes]:
+    """(path, page) of one article edited since ``briefing`` was assembled.
+
+    ``sitegen serve`` shows this while it builds the whole site again (as
+    Hugo's server renders the changed page first).  The page is made by the
+    same code as in a build; only the corpus around it is the last build's:
+    its mentions link to the actors the article named then
+    (:func:`sitegen.assemble.preview_links`), an actor new to the corpus is
+    linked once the whole build is done.
+    """
+    env = env or environment(config.folder("templates_dir"))
+    renderer = Renderer(env, site_context(config, len(briefing.analyses)))
+    names = {actor.id: actor for actor in briefing.actors}
+    links = preview_links(briefing, analysis)
+    page = _article_page(renderer, analysis, links, article_actors(names, links),
+                         config["build.words_per_minute"])
+    return article_path(analysis.article.slug), page
+
+
 def render_site(config: Config, briefing: Briefing, cache: PageCache | None = None) -> SiteFiles:
     """Every output file of the site, in memory.
 
@@ -319,20 +355,9 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
                   "article listing")
     wpm = config["build.words_per_minute"]
     for a in ordered:
-        path = article_path(a.article.slug)
         links = briefing.links.get(a.article.slug, ())
-        actors = article_actors(a, briefing, names)
-
-        def article_page(a: Analysis = a, links: Any = links, actors: Any = actors) -> dict[str, Any]:
-            ctx = article_context(a, wpm, links)
-            description = a.article.meta.dek or " ".join(s.text for s in ctx["summary_sentences"])[:300]
-            return dict(section="articles", title=display_title(a), description=description, actors=actors,
-                        actor_path=actor_path, **ctx)
-
-        # The page is a function of these inputs alone: with the render cache, its context
-        # (the article split into sentence pieces) is built only when they changed.
-        files.add(path, _page(renderer, "article.html", path, article_page,
-                              {"analysis": a, "wpm": wpm, "links": links, "actors": actors}), a.article.path)
+        files.add(article_path(a.article.slug),
+                  _article_page(renderer, a, links, article_actors(names, links), wpm), a.article.path)
 
     # Above pages.actors_per_page actors the index is split by initial letter.
     if len(briefing.actors) > config["pages.actors_per_page"]:

@@ -53,6 +53,9 @@ class BuildFailed(Exception):
 # Build the site into the given (new) folder; may return a job to run once it is served
 # (the search index), after which /pagefind/ is served from that folder.
 Builder = Callable[[Path], Any]
+# Pages of the edited files, made quickly against the last build ({site path: bytes}),
+# or None when only a whole build can show the change (see sitegen/preview.py).
+Previewer = Callable[[list[Path]], "dict[str, bytes] | None"]
 
 
 def snapshot(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
@@ -102,9 +105,12 @@ class LiveServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, builder: Builder, watched: Callable[[], list[Path]], host: str = "127.0.0.1",
-                 port: int = 8000, *, poll: float = 0.3, debounce: float = 0.25):
+                 port: int = 8000, *, poll: float = 0.3, debounce: float = 0.25, preview: Previewer | None = None):
         self.builder = builder
         self.watched = watched
+        self.preview = preview
+        # Pages previewed over the last good build while the next one runs: (that build, {path: page}).
+        self.overlay: tuple[Path, dict[str, bytes]] | None = None
         self.poll = poll
         self.debounce = debounce
         self.workdir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
@@ -145,12 +151,14 @@ class LiveServer(ThreadingHTTPServer):
             shutil.rmtree(out, ignore_errors=True)
             with self.cond:
                 self.error = message
+                self.overlay = None  # the last good build, as it was, with the error
                 self.epoch += 1
                 self.cond.notify_all()
             return False
         with self.cond:
             old, self.site = self.site, out
             was_failing, self.error = self.error is not None, None
+            self.overlay = None
             self.epoch += 1
             self.cond.notify_all()
         log.info("built in %.1f s%s; reloading open pages", time.perf_counter() - started,
@@ -206,8 +214,35 @@ class LiveServer(ThreadingHTTPServer):
                 return
             changed = sorted(set(now.items()) ^ set(last.items()))
             log.info("changed: %s", ", ".join(sorted({Path(p).name for p, _ in changed})[:5]) or "?")
+            edited = sorted({p for p, _ in changed})
+            if all(p in last and p in now for p in edited):  # edited, none added or removed
+                self.show_preview([Path(p) for p in edited])
             last = now
             self.rebuild()
+
+    def show_preview(self, paths: list[Path]) -> bool:
+        """Serve the edited pages over the last good build now, before the rebuild (see sitegen/preview.py)."""
+        with self.cond:
+            site, failing = self.site, self.error is not None
+        if self.preview is None or site is None or failing:
+            return False
+        started = time.perf_counter()
+        try:
+            pages = self.preview(paths)
+        except Exception as exc:  # noqa: BLE001 - the build that follows reports it properly
+            log.debug("no preview of %s: %s", ", ".join(p.name for p in paths), exc)
+            return False
+        if not pages:
+            return False
+        with self.cond:
+            if self.site != site:
+                return False
+            self.overlay = (site, pages)
+            self.epoch += 1
+            self.cond.notify_all()
+        log.info("previewed %s in %.2f s; building the whole site", ", ".join(sorted(pages)),
+                 time.perf_counter() - started)
+        return True
 
     # -- running ----------------------------------------------------------
 
@@ -297,6 +332,7 @@ def respond(server: LiveServer, url_path: str) -> tuple[int, dict[str, str], byt
     """Map a URL path to (status, headers, body); pure enough to test directly."""
     with server.cond:
         site, error, epoch, search = server.site, server.error, server.epoch, server.search_site
+        overlay = server.overlay[1] if server.overlay and server.overlay[0] == site else {}
     decoded = unquote(url_path)
     parts = decoded.replace("\\", "/").split("/")
     if "\x00" in decoded or any(p == ".." for p in parts) or not decoded.startswith("/"):
@@ -320,6 +356,9 @@ def respond(server: LiveServer, url_path: str) -> tuple[int, dict[str, str], byt
                 # One leading slash: "//host/" in a Location header would send the browser to another site.
                 return HTTPStatus.MOVED_PERMANENTLY, {"Location": "/" + quote(decoded.lstrip("/")) + "/"}, b""
             target = target / "index.html"
+        if overlay and (page := overlay.get(target.relative_to(root).as_posix())) is not None:
+            # An edited page, previewed while the site builds again.
+            return HTTPStatus.OK, {"Content-Type": CONTENT_TYPES[".html"]}, inject(page, epoch, error)
         status = HTTPStatus.OK
         if not target.is_file():
             status, target = HTTPStatus.NOT_FOUND, root / "404.html"
@@ -351,56 +390,87 @@ def _text(status: int, message: str) -> tuple[int, dict[str, str], bytes]:
 # -- the project's builder, for ``sitegen serve`` ------------------------------
 
 def project_builder(config_file: str | None, *, drafts: bool | None = None) -> tuple[Builder, Callable[[], list[Path]]]:
-    """A builder that reloads the config and builds the whole project, and the paths to watch."""
-    from .build import BuildError, build
-    from .cache import Memory, memory_kept
-    from .config import ConfigError, load_config
-    from .nlp import PipelineError
+    """A builder that reloads the config and builds the whole project, and the paths to watch.
 
-    # Rebuild after rebuild in one process: the cache's articles and analyses stay in memory.
-    memory = Memory()
-    preloading = threading.Event()
+    The builder also has a ``preview`` method (a :data:`Previewer`) for :class:`LiveServer`.
+    """
+    builder = ProjectBuilder(config_file, drafts=drafts)
+    return builder, builder.watched
 
-    state: dict[str, list[Path]] = {}
 
-    def load() -> Any:
+class ProjectBuilder:
+    """``sitegen serve``'s builds of one project, one after another in one process."""
+
+    def __init__(self, config_file: str | None, *, drafts: bool | None = None):
+        from .cache import Memory
+
+        self.config_file = config_file
+        self.drafts = drafts
+        # Rebuild after rebuild in one process: the cache's articles and analyses stay in memory.
+        self.memory = Memory()
+        self.preloading = threading.Event()
+        self.watch_paths: list[Path] | None = None
+        self.last: tuple[Any, Any, bool] | None = None  # the last good build's (config, briefing, drafts)
+        self.env: Any = None  # its Jinja2 environment, made by the first preview
+
+    def load(self) -> Any:
+        from .config import ConfigError, load_config
+
         try:
-            config = load_config(config_file)
+            config = load_config(self.config_file)
         except ConfigError as exc:
             raise BuildFailed("\n".join(f"{exc.path}: {e}" for e in exc.errors)) from exc
-        state["watch"] = [config.folder(k) for k in ("content_dir", "templates_dir", "static_dir", "data_dir")]
-        state["watch"].append(config.path or config.root / "sitegen.yaml")
+        paths = [config.folder(k) for k in ("content_dir", "templates_dir", "static_dir", "data_dir")]
+        self.watch_paths = [*paths, config.path or config.root / "sitegen.yaml"]
         return config
 
-    def builder(out: Path) -> Any:
-        config = load()
+    def __call__(self, out: Path) -> Any:
+        from .build import BuildError, build
+        from .cache import memory_kept
+        from .nlp import PipelineError
+
+        self.last = self.env = None
+        config = self.load()
         try:
             # The page reloads first; Pagefind indexes the new build after it is served.
-            with memory_kept(memory):
-                result = build(config, output=out, drafts=drafts, search_later=True)
+            with memory_kept(self.memory):
+                result = build(config, output=out, drafts=self.drafts, search_later=True, keep_briefing=True)
         except BuildError as exc:
             raise BuildFailed("\n".join(str(p) for p in exc.problems)) from exc
         except PipelineError as exc:
             raise BuildFailed(str(exc)) from exc
-        memory.sweep()
+        self.memory.sweep()
+        self.last = (config, result.briefing, config["build.drafts"] if self.drafts is None else self.drafts)
         log.info("built %d articles into %d pages", result.articles, result.pages)
-        if not preloading.is_set():
+        if not self.preloading.is_set():
             # The first edit after starting should not wait for spaCy to load (about a second):
             # load it now, in the background (it is kept for the life of the process).
-            preloading.set()
+            self.preloading.set()
             threading.Thread(target=_preload, args=(config["nlp.pipeline"],), daemon=True).start()
         return result.index_search
 
-    def watched() -> list[Path]:
-        if "watch" not in state:
-            try:
-                load()
-            except BuildFailed:
-                cfg = Path(config_file) if config_file else Path.cwd() / "sitegen.yaml"
-                return [cfg]
-        return state["watch"]
+    def preview(self, paths: list[Path]) -> dict[str, bytes] | None:
+        """The edited articles' pages against the last good build (:mod:`sitegen.preview`), or None."""
+        from .cache import memory_kept
+        from .preview import preview_pages
+        from .render import environment
 
-    return builder, watched
+        if self.last is None:
+            return None
+        config, briefing, drafts = self.last
+        if self.env is None:
+            self.env = environment(config.folder("templates_dir"))
+        with memory_kept(self.memory):
+            return preview_pages(config, briefing, paths, drafts=drafts, env=self.env)
+
+    def watched(self) -> list[Path]:
+        if self.watch_paths is None:
+            try:
+                self.load()
+            except BuildFailed:
+                cfg = Path(self.config_file) if self.config_file else Path.cwd() / "sitegen.yaml"
+                return [cfg]
+        return self.watch_paths or []
 
 
 def _preload(pipeline: str) -> None:
@@ -414,7 +484,7 @@ def _preload(pipeline: str) -> None:
 
 def serve(builder: Builder, watched: Callable[[], list[Path]], host: str = "127.0.0.1", port: int = 8000) -> None:
     """Build, serve and watch until Ctrl-C."""
-    server = LiveServer(builder, watched, host, port)
+    server = LiveServer(builder, watched, host, port, preview=getattr(builder, "preview", None))
     if threading.current_thread() is threading.main_thread():
         # `kill` (SIGTERM) stops as cleanly as Ctrl-C.
         signal.signal(signal.SIGTERM, signal.default_int_handler)

@@ -154,7 +154,8 @@ def test_live_reload_shows_edited_article(browser, tmp_path: Path) -> None:  # n
             shutil.copytree(ROOT / name, project / name)
     shutil.copy(ROOT / "sitegen.yaml", project / "sitegen.yaml")
     builder, watched = project_builder(str(project / "sitegen.yaml"))
-    server = LiveServer(builder, watched, "127.0.0.1", 0, poll=0.2, debounce=0.2)
+    server = LiveServer(builder, watched, "127.0.0.1", 0, poll=0.2, debounce=0.2,
+                        preview=builder.preview)  # type: ignore[attr-defined]
     server.start_background()
     try:
         article = next(p for p in sorted((project / "content").iterdir()) if "Are Coming Apart" in p.read_text())
@@ -165,6 +166,12 @@ def test_live_reload_shows_edited_article(browser, tmp_path: Path) -> None:  # n
         article.write_text(article.read_text().replace("A rift has opened", "A chasm has opened"))
         page.wait_for_function("document.body.innerText.includes('A chasm has opened')", timeout=60000)
         assert page.evaluate("window.sitegenMarker === undefined")  # reloaded by the server, not by us
+        # The preview of the edited page came first; the whole build follows and reloads it again.
+        deadline = time.monotonic() + 60
+        while not (server.overlay is None and server.epoch >= 3):  # 1: first build, 2: preview, 3: build
+            assert time.monotonic() < deadline, "the build after the preview did not come"
+            time.sleep(0.05)
+        page.wait_for_function("document.body.innerText.includes('A chasm has opened')", timeout=60000)
         # A broken template: the page keeps the last good site and shows the error.
         (project / "templates" / "articles.html").write_text("{{ no_such_variable }}\n")
         page.wait_for_selector("#sitegen-build-error", timeout=60000)

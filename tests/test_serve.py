@@ -213,3 +213,73 @@ def test_search_index_follows_the_reload_and_the_previous_one_answers_meanwhile(
     finally:
         project.release.set()
         s.close()
+
+
+class SlowProject(FakeProject):
+    """A build that waits for ``release``; a preview of the edited page made at once."""
+
+    def __init__(self, root: Path):
+        super().__init__(root)
+        self.release = threading.Event()
+        self.release.set()
+        self.previews: list[list[Path]] = []
+
+    def build(self, out: Path) -> None:
+        assert self.release.wait(10)
+        super().build(out)
+
+    def preview(self, paths: list[Path]) -> dict[str, bytes] | None:
+        self.previews.append(paths)
+        text = self.source.read_text()
+        return None if text == "no preview" else {"index.html": PAGE.format(text=f"preview of {text}").encode()}
+
+
+def test_edited_page_previewed_before_the_build_then_replaced_by_it(tmp_path: Path) -> None:
+    project = SlowProject(tmp_path / "project")
+    s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05, debounce=0.05, preview=project.preview)
+    s.start_background()
+    try:
+        epoch = s.epoch
+        project.release.clear()  # the rebuild waits
+        project.source.write_text("edited")
+        wait_for(lambda: "<p>preview of edited</p>" in get(s, "/")[2])
+        assert s.epoch == epoch + 1  # open pages reload to the preview
+        assert project.previews == [[project.source]]
+        assert "<p>list</p>" in get(s, "/articles/")[2]  # other pages: the last build's
+        assert "livereload" in get(s, "/")[2]
+        project.release.set()
+        wait_for(lambda: "<p>edited</p>" in get(s, "/")[2])  # the build replaces the preview
+        assert s.overlay is None and s.epoch == epoch + 2
+        # A failed build drops the preview: the last good site, with the error.
+        project.release.clear()
+        project.source.write_text("FAIL")
+        wait_for(lambda: "preview of FAIL" in get(s, "/")[2])
+        project.release.set()
+        wait_for(lambda: s.error is not None)
+        body = get(s, "/")[2]
+        assert "<p>edited</p>" in body and "sitegen-build-error" in body
+        # While the last build is failing, no preview (it would hide the error's cause).
+        project.source.write_text("fixed")
+        wait_for(lambda: s.error is None)
+        assert [p for p in project.previews if p] == [[project.source]] * 2
+        # No preview, no extra reload.
+        epoch = s.epoch
+        project.source.write_text("no preview")
+        wait_for(lambda: "<p>no preview</p>" in get(s, "/")[2])
+        assert s.epoch == epoch + 1
+    finally:
+        project.release.set()
+        s.close()
+
+
+def test_no_preview_when_files_are_added_or_removed(tmp_path: Path) -> None:
+    project = SlowProject(tmp_path / "project")
+    s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05, debounce=0.05, preview=project.preview)
+    s.start_background()
+    try:
+        builds = s.builds
+        (project.root / "content" / "new.txt").write_text("new")
+        wait_for(lambda: s.builds == builds + 1 and s.epoch >= 2)
+        assert project.previews == []
+    finally:
+        s.close()
