@@ -234,52 +234,51 @@ class SlowProject(FakeProject):
         return None if text == "no preview" else {"index.html": PAGE.format(text=f"preview of {text}").encode()}
 
 
-def test_edited_page_previewed_before_the_build_then_replaced_by_it(tmp_path: Path) -> None:
+@pytest.fixture
+def previewing(tmp_path: Path):
     project = SlowProject(tmp_path / "project")
     s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05, debounce=0.05, preview=project.preview)
     s.start_background()
-    try:
-        epoch = s.epoch
-        project.release.clear()  # the rebuild waits
-        project.source.write_text("edited")
-        wait_for(lambda: "<p>preview of edited</p>" in get(s, "/")[2])
-        assert s.epoch == epoch + 1  # open pages reload to the preview
-        assert project.previews == [[project.source]]
-        assert "<p>list</p>" in get(s, "/articles/")[2]  # other pages: the last build's
-        assert "livereload" in get(s, "/")[2]
-        project.release.set()
-        wait_for(lambda: "<p>edited</p>" in get(s, "/")[2])  # the build replaces the preview
-        assert s.overlay is None and s.epoch == epoch + 2
-        # A failed build drops the preview: the last good site, with the error.
-        project.release.clear()
-        project.source.write_text("FAIL")
-        wait_for(lambda: "preview of FAIL" in get(s, "/")[2])
-        project.release.set()
-        wait_for(lambda: s.error is not None)
-        body = get(s, "/")[2]
-        assert "<p>edited</p>" in body and "sitegen-build-error" in body
-        # While the last build is failing, no preview (it would hide the error's cause).
-        project.source.write_text("fixed")
-        wait_for(lambda: s.error is None)
-        assert [p for p in project.previews if p] == [[project.source]] * 2
-        # No preview, no extra reload.
-        epoch = s.epoch
-        project.source.write_text("no preview")
-        wait_for(lambda: "<p>no preview</p>" in get(s, "/")[2])
-        assert s.epoch == epoch + 1
-    finally:
-        project.release.set()
-        s.close()
+    yield s, project
+    project.release.set()
+    s.close()
 
 
-def test_no_preview_when_files_are_added_or_removed(tmp_path: Path) -> None:
-    project = SlowProject(tmp_path / "project")
-    s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05, debounce=0.05, preview=project.preview)
-    s.start_background()
-    try:
-        builds = s.builds
-        (project.root / "content" / "new.txt").write_text("new")
-        wait_for(lambda: s.builds == builds + 1 and s.epoch >= 2)
-        assert project.previews == []
-    finally:
-        s.close()
+def test_edited_page_previewed_before_the_build_then_replaced_by_it(previewing) -> None:
+    s, project = previewing
+    epoch = s.epoch
+    project.release.clear()  # the rebuild waits
+    project.source.write_text("edited")
+    wait_for(lambda: "<p>preview of edited</p>" in get(s, "/")[2])
+    assert s.epoch == epoch + 1  # open pages reload to the preview
+    assert project.previews == [[project.source]]
+    assert "<p>list</p>" in get(s, "/articles/")[2]  # other pages: the last build's
+    assert "livereload" in get(s, "/")[2]
+    project.release.set()
+    wait_for(lambda: "<p>edited</p>" in get(s, "/")[2])  # the build replaces the preview
+    assert s.overlay is None and s.epoch == epoch + 2
+    # A failed build drops the preview: the last good site, with the error.
+    project.release.clear()
+    project.source.write_text("FAIL")
+    wait_for(lambda: "preview of FAIL" in get(s, "/")[2])
+    project.release.set()
+    wait_for(lambda: s.error is not None)
+    body = get(s, "/")[2]
+    assert "<p>edited</p>" in body and "sitegen-build-error" in body
+    # While the last build is failing, no preview (it would hide the error's cause).
+    project.source.write_text("fixed")
+    wait_for(lambda: s.error is None)
+    assert [p for p in project.previews if p] == [[project.source]] * 2
+    # No preview, no extra reload.
+    epoch = s.epoch
+    project.source.write_text("no preview")
+    wait_for(lambda: "<p>no preview</p>" in get(s, "/")[2])
+    assert s.epoch == epoch + 1
+
+
+def test_no_preview_when_files_are_added_or_removed(previewing) -> None:
+    s, project = previewing
+    builds = s.builds
+    (project.root / "content" / "new.txt").write_text("new")
+    wait_for(lambda: s.builds == builds + 1 and s.epoch >= 2)
+    assert project.previews == []
