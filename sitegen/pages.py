@@ -294,9 +294,10 @@ def _page(renderer: Renderer, template: str, path: str, make: Any, inputs: dict[
     return renderer.page(template, path, **make())
 
 
-def _article_page(renderer: Renderer, a: Analysis, links: Sequence[MentionLink], actors: list[dict[str, Any]],
+def _article_page(renderer: Renderer, a: Analysis, links: Sequence[MentionLink], names: dict[str, Actor],
                   wpm: int) -> Any:
     path = article_path(a.article.slug)
+    actors = article_actors(names, links)
 
     def article_page() -> dict[str, Any]:
         ctx = article_context(a, wpm, links)
@@ -325,8 +326,7 @@ def article_preview(config: Config, briefing: Briefing, analysis: Analysis,
     renderer = Renderer(env, site_context(config, len(briefing.analyses)))
     names = {actor.id: actor for actor in briefing.actors}
     links = preview_links(briefing, analysis)
-    page = _article_page(renderer, analysis, links, article_actors(names, links),
-                         config["build.words_per_minute"])
+    page = _article_page(renderer, analysis, links, names, config["build.words_per_minute"])
     return article_path(analysis.article.slug), page
 
 
@@ -357,7 +357,7 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
     for a in ordered:
         links = briefing.links.get(a.article.slug, ())
         files.add(article_path(a.article.slug),
-                  _article_page(renderer, a, links, article_actors(names, links), wpm), a.article.path)
+                  _article_page(renderer, a, links, names, wpm), a.article.path)
 
     # Above pages.actors_per_page actors the index is split by initial letter.
     if len(briefing.actors) > config["pages.actors_per_page"]:

@@ -17,14 +17,11 @@ that fails.  Those return None and the build reports what it finds.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .config import Config
-
-log = logging.getLogger(__name__)
 
 
 def preview_pages(config: Config, briefing: Any, paths: Sequence[Path], *, drafts: bool,

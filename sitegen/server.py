@@ -109,8 +109,9 @@ class LiveServer(ThreadingHTTPServer):
         self.builder = builder
         self.watched = watched
         self.preview = preview
-        # Pages previewed over the last good build while the next one runs: (that build, {path: page}).
-        self.overlay: tuple[Path, dict[str, bytes]] | None = None
+        # Pages previewed over the last good build while the next one runs ({path: page});
+        # cleared whenever a build ends, under the same lock as ``site``.
+        self.overlay: dict[str, bytes] | None = None
         self.poll = poll
         self.debounce = debounce
         self.workdir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
@@ -237,7 +238,7 @@ class LiveServer(ThreadingHTTPServer):
         with self.cond:
             if self.site != site:
                 return False
-            self.overlay = (site, pages)
+            self.overlay = pages
             self.epoch += 1
             self.cond.notify_all()
         log.info("previewed %s in %.2f s; building the whole site", ", ".join(sorted(pages)),
@@ -332,7 +333,7 @@ def respond(server: LiveServer, url_path: str) -> tuple[int, dict[str, str], byt
     """Map a URL path to (status, headers, body); pure enough to test directly."""
     with server.cond:
         site, error, epoch, search = server.site, server.error, server.epoch, server.search_site
-        overlay = server.overlay[1] if server.overlay and server.overlay[0] == site else {}
+        overlay = server.overlay
     decoded = unquote(url_path)
     parts = decoded.replace("\\", "/").split("/")
     if "\x00" in decoded or any(p == ".." for p in parts) or not decoded.startswith("/"):
