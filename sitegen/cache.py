@@ -42,7 +42,7 @@ import pickle
 import re
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
@@ -155,8 +155,47 @@ def _env_digest(parts: Mapping[str, Any]) -> str:
 
 
 def article_digest(article: Article) -> str:
-    """The content hash of an ingested article (everything the analysis may read)."""
-    return digest(repr(article).encode("utf-8"))
+    """The content hash of an ingested article (everything the analysis may read).
+
+    Within :func:`digests_remembered` each article object is hashed once.
+    """
+    memo = _DIGESTS
+    if memo is not None:
+        hit = memo.get(id(article))
+        if hit is not None and hit[0] is article:
+            return hit[1]
+    value = digest(repr(article).encode("utf-8"))
+    if memo is not None:
+        memo[id(article)] = (article, value)  # the article is held: its id stays its own
+    return value
+
+
+# id(article) -> (article, digest) while a build runs (see digests_remembered)
+_DIGESTS: dict[int, tuple[Article, str]] | None = None
+
+
+@contextmanager
+def digests_remembered() -> Iterator[Callable[[], None]]:
+    """Within the block, :func:`article_digest` hashes each article object once.
+
+    A build asks for an article's digest three times (the analysis cache,
+    the briefing's key, the page keys): 0.3 s of a rebuild at 1,000
+    articles.  Inside ``sitegen serve`` (:func:`memory_kept`) the digests are
+    kept between builds with the articles they belong to.  The block yields
+    a function that forgets them early (the memo holds the articles).
+    """
+    global _DIGESTS
+    previous = _DIGESTS
+    _DIGESTS = _MEMORY.digests if _MEMORY is not None else {}
+
+    def forget() -> None:
+        global _DIGESTS
+        _DIGESTS = previous
+
+    try:
+        yield forget
+    finally:
+        forget()
 
 
 # -- storage -------------------------------------------------------------------
@@ -174,6 +213,7 @@ class Memory:
     def __init__(self) -> None:
         self.entries: dict[tuple[str, str, str], Any] = {}
         self.used: set[tuple[str, str, str]] = set()
+        self.digests: dict[int, tuple[Any, str]] = {}  # see digests_remembered
         self.lock = threading.Lock()
 
     def get(self, key: tuple[str, str, str]) -> Any | None:
@@ -192,6 +232,8 @@ class Memory:
         with self.lock:
             self.entries = {k: v for k, v in self.entries.items() if k in self.used}
             self.used = set()
+            kept = {id(v) for v in self.entries.values()}
+            self.digests = {k: v for k, v in self.digests.items() if k in kept}
 
 
 _MEMORY: Memory | None = None

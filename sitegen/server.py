@@ -17,6 +17,8 @@ served while a build runs, and a handler that tests can call directly):
 
 from __future__ import annotations
 
+import functools
+import gc
 import html
 import logging
 import mimetypes
@@ -448,10 +450,11 @@ class ProjectBuilder:
             # load it now, in the background (it is kept for the life of the process).
             self.preloading.set()
             threading.Thread(target=_preload, args=(config["nlp.pipeline"],), daemon=True).start()
-        return result.index_search
+        return functools.partial(_after_serve, result.index_search)
 
     def preview(self, paths: list[Path]) -> dict[str, bytes] | None:
         """The edited articles' pages against the last good build (:mod:`sitegen.preview`), or None."""
+        from .build import gc_paused
         from .cache import memory_kept
         from .preview import preview_pages
         from .render import environment
@@ -461,7 +464,7 @@ class ProjectBuilder:
         config, briefing, drafts = self.last
         if self.env is None:
             self.env = environment(config.folder("templates_dir"))
-        with memory_kept(self.memory):
+        with memory_kept(self.memory), gc_paused():
             return preview_pages(config, briefing, paths, drafts=drafts, env=self.env)
 
     def watched(self) -> list[Path]:
@@ -472,6 +475,17 @@ class ProjectBuilder:
                 cfg = Path(self.config_file) if self.config_file else Path.cwd() / "sitegen.yaml"
                 return [cfg]
         return self.watch_paths or []
+
+
+def _after_serve(index_search: Callable[[], Any] | None) -> Any:
+    """What follows a build once its site is served: collect, then the search index.
+
+    The build ran with automatic garbage collection paused (see
+    :func:`sitegen.build.gc_paused`); what cycles it left are collected here,
+    after the reload rather than before it.
+    """
+    gc.collect()
+    return index_search() if index_search is not None else None
 
 
 def _preload(pipeline: str) -> None:

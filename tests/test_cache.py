@@ -120,6 +120,37 @@ def test_article_digest_is_stable_and_complete() -> None:
     assert article_digest(article()) != article_digest(article(slug="b"))
 
 
+def test_each_article_is_hashed_once_within_a_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    hashed: list[bytes] = []
+    real = cache_mod.digest
+    monkeypatch.setattr(cache_mod, "digest", lambda data: hashed.append(data) or real(data))
+    a = article()
+    with cache_mod.digests_remembered() as forget:
+        first = article_digest(a)
+        assert article_digest(a) == first and len(hashed) == 1
+        # An equal article is another object: hashed on its own, to the same digest.
+        assert article_digest(article()) == first and len(hashed) == 2
+        assert article_digest(article(slug="b")) != first
+        forget()
+        assert article_digest(a) == first and len(hashed) == 4
+    assert cache_mod._DIGESTS is None
+
+
+def test_serve_keeps_digests_of_the_articles_it_keeps() -> None:
+    memory = cache_mod.Memory()
+    kept, dropped = article(), article(slug="b")
+    with cache_mod.memory_kept(memory), cache_mod.digests_remembered():
+        memory.put(("article", "env", "k1"), kept)
+        memory.put(("article", "env", "k2"), dropped)
+        article_digest(kept)
+        article_digest(dropped)
+    memory.sweep()
+    with cache_mod.memory_kept(memory):
+        memory.get(("article", "env", "k1"))
+    memory.sweep()
+    assert [v[0] for v in memory.digests.values()] == [kept]
+
+
 def test_analysis_entry_does_not_store_the_article_twice(tmp_path: Path) -> None:
     from sitegen.model import Analysis
 
