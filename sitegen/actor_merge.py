@@ -32,12 +32,20 @@ MAX_RELATED = 20
 
 @dataclass
 class _Pool:
-    """The article actors that make one corpus actor, while merging."""
+    """The article actors that make one corpus actor, while merging.
+
+    ``parts`` only ever grow (append, extend) or are replaced by a subset
+    (a split), so their count tells whether the type and name voted over
+    them must be voted again: both are asked for several times per pool
+    (a third of the merge's time at 1,000 articles when always recounted).
+    """
 
     key: str
     parts: list[tuple[str, ArticleActor]] = field(default_factory=list)
     pinned: bool = False  # placed by the editor: never merged by surname
     forced_type: str | None = None
+    _voted: tuple[int, str] | None = field(default=None, repr=False, compare=False)
+    _named: tuple[int, str | None, str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def votes(self) -> Counter[str]:
@@ -48,10 +56,19 @@ class _Pool:
 
     @property
     def type(self) -> str:
-        return self.forced_type or decide_type(self.votes)
+        if self.forced_type:
+            return self.forced_type
+        if self._voted is None or self._voted[0] != len(self.parts):
+            self._voted = (len(self.parts), decide_type(self.votes))
+        return self._voted[1]
 
     @property
     def name(self) -> str:
+        if self._named is None or self._named[:2] != (len(self.parts), self.forced_type):
+            self._named = (len(self.parts), self.forced_type, self._vote_name())
+        return self._named[2]
+
+    def _vote_name(self) -> str:
         names: Counter[str] = Counter()
         for _, a in self.parts:
             names[a.name] += len(a.mentions)

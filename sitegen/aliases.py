@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 PERSON = "person"
 ORGANISATION = "organisation"
@@ -194,8 +195,13 @@ def ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
+@lru_cache(maxsize=1 << 16)
 def alias_key(text: str) -> str:
-    """The comparison key of a name: folded case, no dots, article or possessive."""
+    """The comparison key of a name: folded case, no dots, article or possessive.
+
+    Cached: the same few thousand names are keyed again and again when the
+    corpus's actors are merged and listed.
+    """
     text = ascii_fold(clean_name(text)).lower().replace(".", "")
     text = re.sub(r"[^a-z0-9]+", " ", text)
     return _SPACE.sub(" ", text).strip()

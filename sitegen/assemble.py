@@ -17,6 +17,7 @@ from typing import Any
 
 from .actor_model import Actor
 from .actors import load_overrides, merge_actors
+from .cache import by_identity
 from .events import TimelineEvent, corpus_period, key_dates, merge_events
 from .model import Analysis, Problem, compact
 from .overview import OverviewInput, overview
@@ -160,6 +161,7 @@ def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences
         [(a.article.slug, a.events, a.sentences) for a in reversed(ordered)],  # oldest article first
         actor_id_map(ordered, actors),
         corpus_start=period[0] if period else None,
+        memo=by_identity("event-terms"),
     )
     keys = key_dates(timeline, key_date_limit, {a.article.slug: a.article.meta.date for a in ordered})
     timeline = tuple(replace(e, key=e.id in keys) for e in timeline)

@@ -198,6 +198,46 @@ def digests_remembered() -> Iterator[Callable[[], None]]:
         forget()
 
 
+class IdentityMemo:
+    """Values computed from objects, found again by the object's identity.
+
+    For ``sitegen serve``: between its builds an unchanged article's analysis
+    parts are the very same objects (:class:`Memory`), so what a corpus-wide
+    step derives from one of them (an event's terms, a JSON fragment) need
+    not be derived again.  The object is held with its value, so its ``id``
+    cannot be reused by another; :meth:`sweep` keeps what the last build used.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[int, tuple[Any, Any]] = {}
+        self.used: set[int] = set()
+
+    def get(self, obj: Any, make: Callable[[Any], Any]) -> Any:
+        key = id(obj)
+        hit = self.values.get(key)
+        if hit is None or hit[0] is not obj:
+            hit = self.values[key] = (obj, make(obj))
+        self.used.add(key)
+        return hit[1]
+
+    def sweep(self) -> None:
+        self.values = {k: v for k, v in self.values.items() if k in self.used}
+        self.used = set()
+
+
+def by_identity(kind: str) -> IdentityMemo | None:
+    """The identity memo named ``kind`` inside ``sitegen serve`` (:func:`memory_kept`), else None.
+
+    A single build derives each value once anyway: it keeps no memo (at
+    10,000 articles it would hold hundreds of megabytes to no use).
+    """
+    memory = _MEMORY
+    if memory is None:
+        return None
+    with memory.lock:
+        return memory.memos.setdefault(kind, IdentityMemo())
+
+
 # -- storage -------------------------------------------------------------------
 
 class Memory:
@@ -214,6 +254,7 @@ class Memory:
         self.entries: dict[tuple[str, str, str], Any] = {}
         self.used: set[tuple[str, str, str]] = set()
         self.digests: dict[int, tuple[Any, str]] = {}  # see digests_remembered
+        self.memos: dict[str, IdentityMemo] = {}  # see by_identity
         self.lock = threading.Lock()
 
     def get(self, key: tuple[str, str, str]) -> Any | None:
@@ -234,6 +275,8 @@ class Memory:
             self.used = set()
             kept = {id(v) for v in self.entries.values()}
             self.digests = {k: v for k, v in self.digests.items() if k in kept}
+            for memo in self.memos.values():
+                memo.sweep()
 
 
 _MEMORY: Memory | None = None

@@ -26,6 +26,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import chain
+from typing import Any
 
 from .keydates import rank_dates
 from .model import Sentence, compact
@@ -209,23 +211,27 @@ class TimelineEvent:
         }
 
 
+# (article slug, event, its sentence's terms, its corpus actor ids, the terms' idf weight)
+_Item = tuple[str, Event, frozenset[str], frozenset[str], float]
+
+
 class _Cluster:
     """Events merged as one; ``best`` is the one whose date and wording the timeline shows."""
 
     __slots__ = ("order", "events", "slugs", "best")
 
-    def __init__(self, order: int, first: tuple[str, Event, frozenset[str], frozenset[str]]):
+    def __init__(self, order: int, first: _Item):
         self.order = order  # creation order: ties between candidate clusters go to the later one
         self.events = [first]
         self.slugs = {first[0]}
         self.best = first
 
     @staticmethod
-    def rank(e: tuple[str, Event, frozenset[str], frozenset[str]]) -> tuple[bool, int, str, str]:
+    def rank(e: _Item) -> tuple[bool, int, str, str]:
         # The most precise date from the text beats a publication-date anchor.
         return (e[1].anchor != "text", _rank(e[1].precision), e[0], e[1].sentence)
 
-    def add(self, e: tuple[str, Event, frozenset[str], frozenset[str]]) -> bool:
+    def add(self, e: _Item) -> bool:
         """Add an event; return whether it became the best one (its date may differ)."""
         self.events.append(e)
         self.slugs.add(e[0])
@@ -246,14 +252,17 @@ def _compatible(start: int, end: int, rank: int, o_start: int, o_end: int, o_ran
 
 
 def _similarity(terms_a: frozenset[str], terms_b: frozenset[str], idf: dict[str, float],
-                weight_a: float | None = None) -> float:
+                weight_a: float | None = None, weight_b: float | None = None) -> float:
+    """The idf weight the two term sets share over the smaller one's (weights given if known)."""
     shared = terms_a & terms_b
     if not shared:
         return 0.0
     weight = sum(idf.get(t, 1.0) for t in shared)
     if weight_a is None:
         weight_a = sum(idf.get(t, 1.0) for t in terms_a)
-    smaller = min(weight_a, sum(idf.get(t, 1.0) for t in terms_b))
+    if weight_b is None:
+        weight_b = sum(idf.get(t, 1.0) for t in terms_b)
+    smaller = min(weight_a, weight_b)
     return weight / smaller if smaller else 0.0
 
 
@@ -269,26 +278,31 @@ _LONGEST = 92  # days: the longest period of that precision or finer (a season)
 _BUCKET = 32  # days per bucket of the cluster index
 
 
+def sentence_terms(sentences: Sequence[Sentence]) -> dict[str, frozenset[str]]:
+    """Sentence id -> the stemmed terms events are compared by (numbers left out)."""
+    return {s.id: frozenset(_stem(t) for t in s.terms if not t.isdigit()) for s in sentences}
+
+
 def merge_events(
     per_article: Sequence[tuple[str, Sequence[Event], Sequence[Sentence]]],
     actor_ids: dict[tuple[str, str], str] | None = None,
     *,
     corpus_start: dt.date | None = None,
+    memo: Any = None,
 ) -> tuple[TimelineEvent, ...]:
     """Merge the articles' events into the timeline.
 
     ``per_article``: (article slug, its events, its sentences).  ``actor_ids``
     maps (slug, article actor id) to the corpus actor id (hidden actors map to
     nothing).  Events before ``corpus_start`` minus a year are background.
+    ``memo`` (a :class:`sitegen.cache.IdentityMemo`, in ``sitegen serve``)
+    keeps each article's :func:`sentence_terms` between builds.
     """
     actor_ids = actor_ids or {}
-    terms_of: dict[tuple[str, str], frozenset[str]] = {}
-    df: Counter[str] = Counter()
-    for slug, _, sentences in per_article:
-        for s in sentences:
-            terms = frozenset(_stem(t) for t in s.terms if not t.isdigit())
-            terms_of[(slug, s.id)] = terms
-            df.update(terms)
+    terms_in = [memo.get(sentences, sentence_terms) if memo is not None else sentence_terms(sentences)
+                for _, _, sentences in per_article]
+    # Document frequency over sentences, counted in C (Counter over one chained iterable).
+    df: Counter[str] = Counter(chain.from_iterable(terms for of in terms_in for terms in of.values()))
     n = max(1, sum(len(s) for _, _, s in per_article))
     idf = {t: math.log(1 + n / c) for t, c in df.items()}
 
@@ -309,11 +323,12 @@ def merge_events(
     def index(cluster: _Cluster, period: tuple[int, int, int]) -> None:
         buckets.setdefault(period[0] // _BUCKET, {}).setdefault(period, []).append(cluster)
 
-    for slug, events, _ in per_article:
+    for (slug, events, _), terms_of in zip(per_article, terms_in):
         for e in events:
-            terms = terms_of.get((slug, e.sentence), frozenset())
+            terms = terms_of.get(e.sentence, frozenset())
             actors = frozenset(a for a in (actor_ids.get((slug, x)) for x in e.actors) if a)
-            item = (slug, e, terms, actors)
+            # The terms' idf weight, summed once per event (it was once per comparison).
+            item = (slug, e, terms, actors, sum(idf.get(t, 1.0) for t in terms))
             home = None
             rank = _rank(e.precision)
             if rank <= _MERGE_RANK:
@@ -325,18 +340,17 @@ def merge_events(
                             candidates.extend(members)
                 candidates.sort(key=lambda c: c.order)
                 best_score = MERGE_THRESHOLD
-                weight = None
+                weight = item[4]
                 for cluster in candidates:
-                    _, other, other_terms, other_actors = cluster.best
+                    _, other, other_terms, other_actors, other_weight = cluster.best
                     # No shared term: the score is at most 0.1, below the threshold.
                     if terms.isdisjoint(other_terms):
                         continue
                     # An article returns to an event with the same date expression.
                     if slug in cluster.slugs and e.value != other.value:
                         continue
-                    if weight is None:
-                        weight = sum(idf.get(t, 1.0) for t in terms)
-                    score = _similarity(terms, other_terms, idf, weight) + (0.1 if actors & other_actors else 0.0)
+                    score = (_similarity(terms, other_terms, idf, weight, other_weight)
+                             + (0.1 if actors & other_actors else 0.0))
                     if score >= best_score:
                         home, best_score = cluster, score
             if home is None:
@@ -356,11 +370,11 @@ def merge_events(
     horizon = dt.date(corpus_start.year - 1, corpus_start.month, 1) if corpus_start else None
     out = []
     for cluster in clusters:
-        _, best, _, _ = cluster.best
+        best = cluster.best[1]
         sources = tuple(Source(s, e.sentence, e.text, e.timex, e.anchor)
-                        for s, e, _, _ in sorted(cluster.events, key=lambda x: (x[1].anchor != "text", x[0])))
+                        for s, e, *_ in sorted(cluster.events, key=lambda x: (x[1].anchor != "text", x[0])))
         actors = []
-        for _, _, _, ids in cluster.events:
+        for _, _, _, ids, _ in cluster.events:
             actors.extend(a for a in sorted(ids) if a not in actors)
         out.append(TimelineEvent(
             id="", value=best.value, precision=best.precision, start=best.start, end=best.end, text=best.text,

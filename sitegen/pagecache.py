@@ -74,7 +74,7 @@ def _temp_beside(target: Path) -> Path:
     return target.with_name(f".tmp-{os.getpid()}-{threading.get_ident()}-{target.name}")
 
 
-_HASHED: dict[str, tuple[int, int, int, int]] = {}  # object file -> its stat when this process hashed it
+_HASHED: dict[str, tuple[int, int, int]] = {}  # object file -> its stat when this process hashed it
 
 
 class ObjectStore:
@@ -105,8 +105,10 @@ class ObjectStore:
             if size is not None and st.st_size != size:
                 return False
             # ``sitegen serve`` (cache entries kept in memory): an object this process
-            # hashed is trusted again while its inode, size, mtime and ctime are the same.
-            signature = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            # hashed is trusted again while its inode, size and mtime are the same.  Not
+            # the ctime: linking the object into each new site (and removing old sites)
+            # changes it, so every object was read and hashed again on every rebuild.
+            signature = (st.st_ino, st.st_size, st.st_mtime_ns)
             if in_memory() and _HASHED.get(name) == signature:
                 self.verified.add(key)
                 return True

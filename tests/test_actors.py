@@ -138,6 +138,19 @@ def _aa(name: str, type_: str, n: int = 1, votes=None, sentence: str = "s1", **k
     )
 
 
+def test_pool_votes_again_when_it_grows_or_is_split() -> None:
+    from sitegen.actor_merge import _Pool
+
+    pool = _Pool("rafah", [("a", _aa("Rafah", "person", 2))])
+    assert (pool.type, pool.name) == ("person", "Rafah")
+    pool.parts.append(("b", _aa("Rafah City", "place", 3)))
+    assert (pool.type, pool.name) == ("place", "Rafah City")
+    pool.parts = pool.parts[:1]  # a split keeps a subset
+    assert (pool.type, pool.name) == ("person", "Rafah")
+    pool.forced_type = "organisation"
+    assert pool.type == "organisation"
+
+
 def test_type_is_voted_over_the_whole_corpus() -> None:
     actors = merge_actors(
         [

@@ -151,6 +151,33 @@ def test_serve_keeps_digests_of_the_articles_it_keeps() -> None:
     assert [v[0] for v in memory.digests.values()] == [kept]
 
 
+def test_identity_memo_answers_for_the_same_object_only() -> None:
+    memo = cache_mod.IdentityMemo()
+    made: list[tuple[str, ...]] = []
+
+    def make(obj: tuple[str, ...]) -> int:
+        made.append(obj)
+        return len(made)
+
+    first, equal = ("x", "y"), tuple(["x", "y"])
+    assert first is not equal
+    assert memo.get(first, make) == 1 and memo.get(first, make) == 1
+    assert memo.get(equal, make) == 2  # equal but another object: derived on its own
+    memo.sweep()
+    assert memo.get(first, make) == 1
+    memo.sweep()  # `equal` was not used since the last sweep: dropped
+    assert [v[0] for v in memo.values.values()] == [first]
+
+
+def test_identity_memos_live_only_inside_serve() -> None:
+    assert cache_mod.by_identity("event-terms") is None
+    memory = cache_mod.Memory()
+    with cache_mod.memory_kept(memory):
+        memo = cache_mod.by_identity("event-terms")
+        assert memo is not None and cache_mod.by_identity("event-terms") is memo
+    assert cache_mod.by_identity("event-terms") is None
+
+
 def test_analysis_entry_does_not_store_the_article_twice(tmp_path: Path) -> None:
     from sitegen.model import Analysis
 

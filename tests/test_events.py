@@ -133,6 +133,26 @@ def test_background_and_order() -> None:
     assert [e.background for e in timeline] == [True, False]
 
 
+def test_memo_keeps_each_articles_terms_between_merges(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import events
+    from sitegen.cache import IdentityMemo
+
+    a = ("a", [ev("s4", ABSTAIN_A, "2024-W13", timex="Last week")], (sent("s4", ABSTAIN_A),))
+    b = ("b", [ev("s1", ABSTAIN_B, "2024-03-26", anchor="publication")], (sent("s1", ABSTAIN_B),))
+    c = ("c", [ev("s2", OTHER, "2024-03-22")], (sent("s2", OTHER),))
+    derived = []
+    real = events.sentence_terms
+    monkeypatch.setattr(events, "sentence_terms", lambda ss: derived.append(ss[0].id) or real(ss))
+    memo = IdentityMemo()
+    first = merge_events([a, b, c], memo=memo)
+    assert sorted(derived) == ["s1", "s2", "s4"]
+    edited = ("b", b[1], (sent("s1", ABSTAIN_B + " Again."),))  # the edited article: new sentences
+    again = merge_events([a, edited, c], memo=memo)
+    assert sorted(derived) == ["s1", "s1", "s2", "s4"]  # only the edited article's terms derived again
+    assert again == merge_events([a, edited, c]) and first == merge_events([a, b, c])
+    assert len(first) == 2 and len(first[0].sources) + len(first[1].sources) == 3
+
+
 def test_key_dates_prefer_dates_reported_by_more_sources() -> None:
     timeline = merge_events([
         ("a", [ev("s1", ABSTAIN_A, "2024-W13"), ev("s2", "The minister resigned over the budget dispute.",
