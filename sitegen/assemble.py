@@ -17,7 +17,7 @@ from typing import Any
 
 from .actor_model import Actor
 from .actors import load_overrides, merge_actors
-from .cache import by_identity
+from .cache import by_identity, same_as_last
 from .events import TimelineEvent, corpus_period, key_dates, merge_events
 from .model import Analysis, Problem, compact
 from .overview import OverviewInput, overview
@@ -167,12 +167,17 @@ def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences
     timeline = tuple(replace(e, key=e.id in keys) for e in timeline)
     # Sources of one merged event report one fact: the overview keeps one of them.
     same_fact = [{(s.article, s.sentence) for s in e.sources} for e in timeline if len(e.sources) > 1]
-    chosen = overview(
-        [OverviewInput(a.article.slug, a.article.meta.date, a.sentences, a.summary)
-         for a in ordered[:OVERVIEW_WINDOW]],
-        overview_sentences,
-        same_fact,
-        memo,
+    window = ordered[:OVERVIEW_WINDOW]
+    inputs = [OverviewInput(a.article.slug, a.article.meta.date, a.sentences, a.summary) for a in window]
+    # The overview reads only the window and the merged events that touch it: inside
+    # sitegen serve, an edit elsewhere in the corpus gets the last overview back.
+    in_window = {a.article.slug for a in window}
+    touching = tuple(tuple(sorted(k for k in group if k[0] in in_window)) for group in same_fact
+                     if any(k[0] in in_window for k in group))
+    chosen = same_as_last(
+        "overview", [x for a in window for x in (a.sentences, a.summary)],
+        (overview_sentences, [(a.article.slug, a.article.meta.date) for a in window], touching),
+        lambda: overview(inputs, overview_sentences, same_fact, memo),
     )
     by_slug = {a.article.slug: {s.id: s for s in a.sentences} for a in ordered}
     items = tuple(OverviewItem(slug, sid, by_slug[slug][sid].text) for slug, sid in chosen)

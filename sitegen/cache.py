@@ -42,7 +42,7 @@ import pickle
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
@@ -205,7 +205,8 @@ class IdentityMemo:
     parts are the very same objects (:class:`Memory`), so what a corpus-wide
     step derives from one of them (an event's terms, a JSON fragment) need
     not be derived again.  The object is held with its value, so its ``id``
-    cannot be reused by another; :meth:`sweep` keeps what the last build used.
+    cannot be reused by another; :meth:`sweep` keeps what the last build
+    that asked used.
     """
 
     def __init__(self) -> None:
@@ -221,8 +222,11 @@ class IdentityMemo:
         return hit[1]
 
     def sweep(self) -> None:
-        self.values = {k: v for k, v in self.values.items() if k in self.used}
-        self.used = set()
+        """Drop what was not used since the last sweep; a build that did not ask
+        at all (its briefing came whole from the cache) leaves the memo as it was."""
+        if self.used:
+            self.values = {k: v for k, v in self.values.items() if k in self.used}
+            self.used = set()
 
 
 def by_identity(kind: str) -> IdentityMemo | None:
@@ -232,10 +236,26 @@ def by_identity(kind: str) -> IdentityMemo | None:
     10,000 articles it would hold hundreds of megabytes to no use).
     """
     memory = _MEMORY
+    return memory.memo(kind) if memory is not None else None
+
+
+def same_as_last(kind: str, objects: Sequence[Any], values: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, or inside ``sitegen serve`` the value it made last time for the
+    very same ``objects`` (by identity) and equal ``values``.
+
+    For a corpus-wide step whose inputs one edit often leaves alone (the
+    overview reads only the newest articles).  Outside serve: ``make()``.
+    """
+    memory = _MEMORY
     if memory is None:
-        return None
-    with memory.lock:
-        return memory.memos.setdefault(kind, IdentityMemo())
+        return make()
+    last = memory.lasts.get(kind)
+    if (last is not None and len(last[0]) == len(objects) and last[1] == values
+            and all(a is b for a, b in zip(last[0], objects))):
+        return last[2]
+    result = make()
+    memory.lasts[kind] = (tuple(objects), values, result)
+    return result
 
 
 # -- storage -------------------------------------------------------------------
@@ -255,6 +275,7 @@ class Memory:
         self.used: set[tuple[str, str, str]] = set()
         self.digests: dict[int, tuple[Any, str]] = {}  # see digests_remembered
         self.memos: dict[str, IdentityMemo] = {}  # see by_identity
+        self.lasts: dict[str, tuple[tuple[Any, ...], Any, Any]] = {}  # see same_as_last
         self.lock = threading.Lock()
 
     def get(self, key: tuple[str, str, str]) -> Any | None:
@@ -268,6 +289,11 @@ class Memory:
         with self.lock:
             self.entries[key] = value
             self.used.add(key)
+
+    def memo(self, kind: str) -> IdentityMemo:
+        """The identity memo named ``kind`` (see :func:`by_identity`)."""
+        with self.lock:
+            return self.memos.setdefault(kind, IdentityMemo())
 
     def sweep(self) -> None:
         with self.lock:
@@ -404,7 +430,13 @@ class AnalysisCache:
         value = self.store.get("analysis", self.key(article))
         if not isinstance(value, Analysis):
             return None
-        return replace(value, article=article)
+        joined = by_identity("analysis")
+        if joined is None:
+            return replace(value, article=article)
+        # sitegen serve: the same entry and article give the same Analysis object build after
+        # build, so what is derived from an analysis can be found again by its identity.
+        analysis = joined.get(value, lambda v: replace(v, article=article))
+        return analysis if analysis.article is article else replace(value, article=article)
 
     def put(self, article: Article, analysis: Analysis) -> None:
         # The article is stored once, by the ingest cache; the entry holds the rest.

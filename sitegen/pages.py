@@ -16,6 +16,7 @@ from . import __version__
 from .actor_model import Actor
 from .aliases import alias_key
 from .assemble import Briefing, MentionLink, preview_links
+from .cache import by_identity
 from .events import TimelineEvent
 from .config import Config
 from .feeds import add_publishing_files, summaries_of
@@ -104,10 +105,10 @@ def briefing_json_chunks(config: Config, briefing: Briefing) -> Iterator[bytes]:
     with ``indent`` the json module falls back to its pure-Python encoder,
     ten times slower.
     """
-    from .analyse import to_json  # imports spaCy: only when briefing.json is made again
-
-    def enc(value: Any) -> bytes:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    enc = _json_bytes
+    # sitegen serve: an unchanged article's analysis is the same object as in the last
+    # build (sitegen.cache.AnalysisCache.get), its bytes here too.
+    memo = by_identity("analysis-json")
 
     def array(items: Iterable[Any]) -> Iterator[bytes]:
         yield b"["
@@ -120,13 +121,28 @@ def briefing_json_chunks(config: Config, briefing: Briefing) -> Iterator[bytes]:
     yield b'{"actors":'
     yield from array(actor.to_json() for actor in briefing.actors)
     yield b',"articles":'
-    yield from array(to_json(a) for a in briefing.analyses)
+    yield b"["
+    for i, a in enumerate(briefing.analyses):
+        data = memo.get(a, analysis_json) if memo is not None else analysis_json(a)
+        yield b"," + data if i else data
+    yield b"]"
     yield b',"generator":' + enc(f"sitegen {__version__}")
     yield b',"overview":' + enc([{"article": o.slug, "sentence": o.sentence, "text": o.text} for o in briefing.overview])
     yield b',"site":' + enc(site)
     yield b',"timeline":'
     yield from array(event.to_json() for event in briefing.timeline)
     yield b"}\n"
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def analysis_json(analysis: Analysis) -> bytes:
+    """One article's entry in ``briefing.json``."""
+    from .analyse import to_json  # imports spaCy: only when briefing.json is made again
+
+    return _json_bytes(to_json(analysis))
 
 
 def actor_summary(actor: Actor) -> dict[str, Any]:

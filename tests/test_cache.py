@@ -167,6 +167,8 @@ def test_identity_memo_answers_for_the_same_object_only() -> None:
     assert memo.get(first, make) == 1
     memo.sweep()  # `equal` was not used since the last sweep: dropped
     assert [v[0] for v in memo.values.values()] == [first]
+    memo.sweep()  # nothing asked since (a build whose briefing was cached): kept
+    assert [v[0] for v in memo.values.values()] == [first]
 
 
 def test_identity_memos_live_only_inside_serve() -> None:

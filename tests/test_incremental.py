@@ -154,3 +154,41 @@ def test_assemble_from_the_cache_equals_assembling(project: Path) -> None:
     hits = cache.store.hits
     assemble_cached(cache, analyses, **options)
     assert cache.store.hits == hits + 1  # the overview memo only: the data folder is part of the key
+
+
+def test_serve_rebuilds_are_the_sites_fresh_builds_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """sitegen serve keeps analyses and what was derived from them between builds
+    (sitegen.cache.Memory: identity memos, the last overview); after each edit its
+    site must be byte for byte what a fresh build without any cache makes."""
+    import shutil
+
+    from sitegen import assemble
+    from sitegen.server import ProjectBuilder
+
+    monkeypatch.setattr(assemble, "OVERVIEW_WINDOW", 2)  # "a", the oldest, is outside it
+    project = tmp_path / "project"
+    write_project(project)
+    builder = ProjectBuilder(str(project / "sitegen.yaml"))
+    builder(tmp_path / "serve-0")
+    edits = [
+        ("a", "talks would resume in Cairo.", "talks would resume in Cairo.\n\nShoukry met Antony Blinken on Tuesday."),
+        ("c", "for talks with Benjamin Netanyahu.", "for talks with Benjamin Netanyahu and Sameh Shoukry."),
+        ("c", "Secretary of State", "Diplomats gathered early in Jerusalem.\n\nSecretary of State"),  # ids move
+        ("b", "An aid convoy reached", "A second aid convoy reached"),
+        ("a", "Shoukry met Antony Blinken on Tuesday.", "Shoukry met Antony Blinken on Wednesday."),
+    ]
+    for i, (slug, old, new) in enumerate(edits, start=1):
+        path = project / "content" / f"{slug}.md"
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new))
+        served = tmp_path / f"serve-{i}"
+        builder(served)
+        fresh = tmp_path / f"fresh-{i}"
+        shutil.copytree(project / "content", fresh / "content")
+        (fresh / "sitegen.yaml").write_text("site:\n  title: Test briefing\nbuild:\n  jobs: 1\n  cache: false\n")
+        build(load_config(root=fresh))
+        want = {p.relative_to(fresh / "build").as_posix(): p.read_bytes()
+                for p in (fresh / "build").rglob("*") if p.is_file() and "pagefind" not in p.parts}
+        got = {p.relative_to(served).as_posix(): p.read_bytes() for p in served.rglob("*") if p.is_file()}
+        assert sorted(got) == sorted(want), f"edit {i}"
+        assert [k for k in want if got[k] != want[k]] == [], f"edit {i}"
