@@ -138,10 +138,13 @@ def _vectors(articles: Sequence[OverviewInput], chosen: Sequence[Sentence]) -> n
     return rows
 
 
-def _redundancy(sentences: Sequence[Sentence], vectors: np.ndarray) -> np.ndarray:
+def _redundancy(sentences: Sequence[Sentence], vectors: np.ndarray, cosine: np.ndarray | None = None) -> np.ndarray:
     """Cosine, raised to 1 where one sentence's terms mostly restate the other's."""
-    cosine = vectors @ vectors.T
-    present = (vectors > 0).astype(float)  # shared terms are all among the columns
+    if cosine is None:
+        cosine = vectors @ vectors.T
+    # Shared terms are all among the columns.  Counts of them are small whole numbers,
+    # exact in float32, whose product takes half the time of float64's.
+    present = (vectors > 0).astype(np.float32)
     common = present @ present.T
     sizes = np.array([len(set(s.terms)) for s in sentences], dtype=float)
     smaller = np.minimum.outer(sizes, sizes)
@@ -197,7 +200,7 @@ def overview(
         cand_traits.append(Traits(usable, unit if usable else (slot[(c.article, c.position)],), t.opener, t.reason))
         adjacent.append(slot.get((c.article, c.position - 1)))
 
-    redundancy = _redundancy(sentences, vectors)
+    redundancy = _redundancy(sentences, vectors, cosine)
     fact_of = {key: g for g, group in enumerate(same_fact) for key in group}
     facts = [fact_of.get((articles[c.article].slug, sentences[k].id)) for k, c in enumerate(candidates)]
     members: dict[int, list[int]] = {}
