@@ -173,22 +173,24 @@ def build(config: Config, *, output: Path | None = None, drafts: bool | None = N
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Python's automatic garbage collection off while a build runs.
+    """Python's automatic *full* garbage collections off while a build runs.
 
-    A build makes next to no reference cycles (after a whole 1,000-article
-    rebuild made with collection off, ``gc.collect()`` found 0 unreachable
-    objects), but its hundreds of thousands of live objects make each
-    automatic full collection scan them all: 0.8 s of a 5.7 s rebuild of
-    that site in ``sitegen serve``.  Objects are still freed as soon as
-    nothing refers to them; a build that wants cycles gone collects itself.
-    The threshold is what is set, not ``gc.disable()``: loading a spaCy
-    pipeline calls ``gc.enable()`` (srsly's msgpack reader).
+    A build holds hundreds of thousands of live objects, and each automatic
+    full collection scans them all: 0.8 s of a 5.7 s rebuild of a
+    1,000-article site in ``sitegen serve`` (timed with ``gc.callbacks``).
+    Young collections go on (cheap: they scan only new objects), so the
+    reference cycles libraries leave behind while an article is read are
+    still freed at once; cycles among long-lived objects wait for the
+    build's end (``sitegen build`` collects before Pagefind, ``sitegen
+    serve`` after the reload).  Only the threshold of the oldest generation
+    is changed: loading a spaCy pipeline calls ``gc.enable()`` (srsly), so
+    ``gc.disable()`` would not hold.
     """
     global _paused, _thresholds
     with _gc_lock:  # builds in two threads (sitegen serve's tests): the last one out restores
         if _paused == 0:
             _thresholds = gc.get_threshold()
-            gc.set_threshold(0)
+            gc.set_threshold(_thresholds[0], _thresholds[1], _NEVER)
         _paused += 1
     try:
         yield
@@ -199,6 +201,7 @@ def gc_paused() -> Iterator[None]:
                 gc.set_threshold(*_thresholds)
 
 
+_NEVER = 1 << 30  # young collections before a full one: never, within a build
 _gc_lock = threading.Lock()
 _paused = 0
 _thresholds = gc.get_threshold()

@@ -317,9 +317,12 @@ def read_markdown(body: str, first_line: int) -> list[Unit]:
     import markdown
 
     units: list[Unit] = []
+    # One converter, reset between blocks (markdown.markdown() made one per block: a
+    # web of a few hundred objects in reference cycles, left for the garbage collector).
+    md = markdown.Markdown(extensions=["extra"], output_format="html")
     # Render block by block so every unit keeps the line it starts on.
     for chunk, line in _markdown_chunks(body, first_line):
-        rendered = markdown.markdown(chunk, extensions=["extra"], output_format="html")
+        rendered = md.reset().convert(chunk)
         for unit in _units_from_markup(rendered, line):
             units.append(unit)
     return units
