@@ -92,17 +92,20 @@ def output_digest(output: Path) -> str | None:
     if not output.is_dir() or output.is_symlink():
         return None
     entries = []
-    for dirpath, dirnames, filenames in os.walk(output):
+    root = str(output)
+    for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
+        # Paths relative to the output by slicing (os.walk's paths all start with it):
+        # os.path.relpath was two thirds of a warm build at 1,000 articles (13,000 files).
+        prefix = dirpath[len(root) + 1:] + "/" if dirpath != root else ""
         for name in filenames:
-            path = os.path.join(dirpath, name)
             try:
-                st = os.lstat(path)
+                st = os.lstat(f"{dirpath}/{name}")
             except OSError:
                 return None
-            entries.append(f"{os.path.relpath(path, output)}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}")
+            entries.append(f"{prefix}{name}\0{st.st_ino}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_mode}")
         for name in dirnames:
-            entries.append(f"{os.path.relpath(os.path.join(dirpath, name), output)}/")
+            entries.append(f"{prefix}{name}/")
     entries.sort()
     return hashlib.blake2b("\n".join(entries).encode(), digest_size=20).hexdigest()
 
