@@ -479,17 +479,15 @@ class ProjectBuilder:
 
 
 def _after_serve(index_search: Callable[[], Any] | None, warm: Callable[[], None]) -> Any:
-    """What follows a build once its site is served: collect, the search index, warm the memos.
+    """What follows a build once its site is served: collect, warm the memos, the search index.
 
     The build ran with automatic garbage collection paused (see
     :func:`sitegen.build.gc_paused`); what cycles it left are collected here,
     after the reload rather than before it.
     """
     gc.collect()
-    try:
-        return index_search() if index_search is not None else None
-    finally:
-        warm()
+    warm()  # first: an edit soon after the start should find the memos filled
+    return index_search() if index_search is not None else None
 
 
 def _warm(memory: Any, briefing: Any) -> None:
