@@ -160,18 +160,14 @@ def article_digest(article: Article) -> str:
     Within :func:`digests_remembered` each article object is hashed once.
     """
     memo = _DIGESTS
-    if memo is not None:
-        hit = memo.get(id(article))
-        if hit is not None and hit[0] is article:
-            return hit[1]
-    value = digest(repr(article).encode("utf-8"))
-    if memo is not None:
-        memo[id(article)] = (article, value)  # the article is held: its id stays its own
-    return value
+    return memo.get(article, _hash_article) if memo is not None else _hash_article(article)
 
 
-# id(article) -> (article, digest) while a build runs (see digests_remembered)
-_DIGESTS: dict[int, tuple[Article, str]] | None = None
+def _hash_article(article: Article) -> str:
+    return digest(repr(article).encode("utf-8"))
+
+
+_DIGESTS: IdentityMemo | None = None  # while a build runs (see digests_remembered)
 
 
 @contextmanager
@@ -181,12 +177,12 @@ def digests_remembered() -> Iterator[Callable[[], None]]:
     A build asks for an article's digest three times (the analysis cache,
     the briefing's key, the page keys): 0.3 s of a rebuild at 1,000
     articles.  Inside ``sitegen serve`` (:func:`memory_kept`) the digests are
-    kept between builds with the articles they belong to.  The block yields
-    a function that forgets them early (the memo holds the articles).
+    kept between builds.  The block yields a function that forgets them
+    early (the memo holds the articles).
     """
     global _DIGESTS
     previous = _DIGESTS
-    _DIGESTS = _MEMORY.digests if _MEMORY is not None else {}
+    _DIGESTS = _MEMORY.memo("article-digest") if _MEMORY is not None else IdentityMemo()
 
     def forget() -> None:
         global _DIGESTS
@@ -273,7 +269,6 @@ class Memory:
     def __init__(self) -> None:
         self.entries: dict[tuple[str, str, str], Any] = {}
         self.used: set[tuple[str, str, str]] = set()
-        self.digests: dict[int, tuple[Any, str]] = {}  # see digests_remembered
         self.memos: dict[str, IdentityMemo] = {}  # see by_identity
         self.lasts: dict[str, tuple[tuple[Any, ...], Any, Any]] = {}  # see same_as_last
         self.lock = threading.Lock()
@@ -299,8 +294,6 @@ class Memory:
         with self.lock:
             self.entries = {k: v for k, v in self.entries.items() if k in self.used}
             self.used = set()
-            kept = {id(v) for v in self.entries.values()}
-            self.digests = {k: v for k, v in self.digests.items() if k in kept}
             for memo in self.memos.values():
                 memo.sweep()
 
