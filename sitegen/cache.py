@@ -154,6 +154,37 @@ def _env_digest(parts: Mapping[str, Any]) -> str:
     return digest(json.dumps(parts, sort_keys=True, default=str).encode())
 
 
+class IdentityMemo:
+    """Values computed from objects, found again by the object's identity.
+
+    For ``sitegen serve``: between its builds an unchanged article's analysis
+    parts are the very same objects (:class:`Memory`), so what a corpus-wide
+    step derives from one of them (an event's terms, a JSON fragment) need
+    not be derived again.  The object is held with its value, so its ``id``
+    cannot be reused by another; :meth:`sweep` keeps what the last build
+    that asked used.
+    """
+
+    def __init__(self) -> None:
+        self.values: dict[int, tuple[Any, Any]] = {}
+        self.used: set[int] = set()
+
+    def get(self, obj: Any, make: Callable[[Any], Any]) -> Any:
+        key = id(obj)
+        hit = self.values.get(key)
+        if hit is None or hit[0] is not obj:
+            hit = self.values[key] = (obj, make(obj))
+        self.used.add(key)
+        return hit[1]
+
+    def sweep(self) -> None:
+        """Drop what was not used since the last sweep; a build that did not ask
+        at all (its briefing came whole from the cache) leaves the memo as it was."""
+        if self.used:
+            self.values = {k: v for k, v in self.values.items() if k in self.used}
+            self.used = set()
+
+
 def article_digest(article: Article) -> str:
     """The content hash of an ingested article (everything the analysis may read).
 
@@ -192,37 +223,6 @@ def digests_remembered() -> Iterator[Callable[[], None]]:
         yield forget
     finally:
         forget()
-
-
-class IdentityMemo:
-    """Values computed from objects, found again by the object's identity.
-
-    For ``sitegen serve``: between its builds an unchanged article's analysis
-    parts are the very same objects (:class:`Memory`), so what a corpus-wide
-    step derives from one of them (an event's terms, a JSON fragment) need
-    not be derived again.  The object is held with its value, so its ``id``
-    cannot be reused by another; :meth:`sweep` keeps what the last build
-    that asked used.
-    """
-
-    def __init__(self) -> None:
-        self.values: dict[int, tuple[Any, Any]] = {}
-        self.used: set[int] = set()
-
-    def get(self, obj: Any, make: Callable[[Any], Any]) -> Any:
-        key = id(obj)
-        hit = self.values.get(key)
-        if hit is None or hit[0] is not obj:
-            hit = self.values[key] = (obj, make(obj))
-        self.used.add(key)
-        return hit[1]
-
-    def sweep(self) -> None:
-        """Drop what was not used since the last sweep; a build that did not ask
-        at all (its briefing came whole from the cache) leaves the memo as it was."""
-        if self.used:
-            self.values = {k: v for k, v in self.values.items() if k in self.used}
-            self.used = set()
 
 
 def by_identity(kind: str) -> IdentityMemo | None:

@@ -252,16 +252,12 @@ def _compatible(start: int, end: int, rank: int, o_start: int, o_end: int, o_ran
 
 
 def _similarity(terms_a: frozenset[str], terms_b: frozenset[str], idf: dict[str, float],
-                weight_a: float | None = None, weight_b: float | None = None) -> float:
-    """The idf weight the two term sets share over the smaller one's (weights given if known)."""
+                weight_a: float, weight_b: float) -> float:
+    """The idf weight the two term sets share over the smaller one's (each set's weight given)."""
     shared = terms_a & terms_b
     if not shared:
         return 0.0
     weight = sum(idf.get(t, 1.0) for t in shared)
-    if weight_a is None:
-        weight_a = sum(idf.get(t, 1.0) for t in terms_a)
-    if weight_b is None:
-        weight_b = sum(idf.get(t, 1.0) for t in terms_b)
     smaller = min(weight_a, weight_b)
     return weight / smaller if smaller else 0.0
 

@@ -17,13 +17,21 @@ from .actor_model import Actor
 from .aliases import alias_key
 from .assemble import Briefing, MentionLink, preview_links
 from .cache import by_identity
-from .events import TimelineEvent
 from .config import Config
+from .events import TimelineEvent
 from .feeds import add_publishing_files, summaries_of
 from .model import Analysis
 from .pagecache import CachingRenderer, PageCache
 from .paginate import Page, paginate, split_by_group, split_by_letter
-from .render import THEME, Renderer, article_context, display_title, environment, format_date, reading_minutes
+from .render import (
+    THEME,
+    Renderer,
+    article_context,
+    display_title,
+    environment,
+    format_date,
+    reading_minutes,
+)
 from .writer import SiteFiles, copy_tree_into
 
 # Actor types in the order the index shows them, with their headings.
@@ -110,27 +118,23 @@ def briefing_json_chunks(config: Config, briefing: Briefing) -> Iterator[bytes]:
     # build (sitegen.cache.AnalysisCache.get), its bytes here too.
     memo = by_identity("analysis-json")
 
-    def array(items: Iterable[Any]) -> Iterator[bytes]:
+    def array(encoded: Iterable[bytes]) -> Iterator[bytes]:
         yield b"["
-        for i, item in enumerate(items):
-            yield b"," + enc(item) if i else enc(item)
+        for i, data in enumerate(encoded):
+            yield b"," + data if i else data
         yield b"]"
 
     site = {k.split(".", 1)[1]: config[k] for k in ("site.title", "site.description", "site.base_url", "site.language")}
     # The top-level keys in sorted order, as sort_keys=True writes them.
     yield b'{"actors":'
-    yield from array(actor.to_json() for actor in briefing.actors)
+    yield from array(enc(actor.to_json()) for actor in briefing.actors)
     yield b',"articles":'
-    yield b"["
-    for i, a in enumerate(briefing.analyses):
-        data = memo.get(a, analysis_json) if memo is not None else analysis_json(a)
-        yield b"," + data if i else data
-    yield b"]"
+    yield from array(memo.get(a, analysis_json) if memo is not None else analysis_json(a) for a in briefing.analyses)
     yield b',"generator":' + enc(f"sitegen {__version__}")
     yield b',"overview":' + enc([{"article": o.slug, "sentence": o.sentence, "text": o.text} for o in briefing.overview])
     yield b',"site":' + enc(site)
     yield b',"timeline":'
-    yield from array(event.to_json() for event in briefing.timeline)
+    yield from array(enc(event.to_json()) for event in briefing.timeline)
     yield b"}\n"
 
 
