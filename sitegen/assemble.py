@@ -17,7 +17,7 @@ from typing import Any
 
 from .actor_model import Actor
 from .actors import load_overrides, merge_actors
-from .cache import by_identity, same_as_last
+from .cache import by_identity, in_memory, interned, same_as_last
 from .events import TimelineEvent, corpus_period, key_dates, merge_events
 from .model import Analysis, Problem, compact
 from .overview import OverviewInput, overview
@@ -62,6 +62,24 @@ class Briefing:
         # Looked up for every event source and overview item: a scan per call
         # made rendering quadratic in the number of articles.
         return {a.article.slug: a for a in self.analyses}
+
+
+def interned_briefing(briefing: Briefing) -> Briefing:
+    """``briefing``; inside ``sitegen serve``, with each actor, timeline event and
+    article's links that equals the last build's the very same object.
+
+    Every build assembles them afresh (or loads them from the cache); the render
+    step then tells the pages an edit left alone by their inputs' identity
+    (:meth:`sitegen.pagecache.PageCache.known_key`).
+    """
+    if not in_memory():
+        return briefing
+    return replace(
+        briefing,
+        actors=interned("actors", briefing.actors, key=lambda x: x.id),
+        timeline=interned("events", briefing.timeline, key=lambda e: e.id),
+        links=dict(interned("links", list(briefing.links.items()), key=lambda item: item[0])),
+    )
 
 
 def sort_newest_first(analyses: Sequence[Analysis]) -> list[Analysis]:

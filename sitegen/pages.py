@@ -307,28 +307,57 @@ def timeline_context(briefing: Briefing, names: dict[str, Actor],
     }
 
 
-def _page(renderer: Renderer, template: str, path: str, make: Any, inputs: dict[str, Any]) -> Any:
-    """``renderer.page(template, path, **make())``; a caching renderer keys it on ``inputs``."""
+def _page(renderer: Renderer, template: str, path: str, make: Callable[[], dict[str, Any]],
+          inputs: Callable[[], dict[str, Any]], dependencies: tuple[Any, ...]) -> Any:
+    """``renderer.page(template, path, **make())``; a caching renderer keys it on ``inputs()``,
+    which must be a function of ``dependencies`` alone (see :meth:`PageCache.known_key`)."""
     if isinstance(renderer, CachingRenderer):
-        return renderer.page_from(template, path, make, inputs)
+        return renderer.page_from(template, path, make, inputs, dependencies)
     return renderer.page(template, path, **make())
 
 
 def _article_page(renderer: Renderer, a: Analysis, links: Sequence[MentionLink], names: dict[str, Actor],
                   wpm: int) -> Any:
     path = article_path(a.article.slug)
-    actors = article_actors(names, links)
+    linked = tuple(names.get(i) for i in dict.fromkeys(link.actor for link in links))
 
     def article_page() -> dict[str, Any]:
         ctx = article_context(a, wpm, links)
         description = a.article.meta.dek or " ".join(s.text for s in ctx["summary_sentences"])[:300]
-        return dict(section="articles", title=display_title(a), description=description, actors=actors,
-                    actor_path=actor_path, **ctx)
+        return dict(section="articles", title=display_title(a), description=description,
+                    actors=article_actors(names, links), actor_path=actor_path, **ctx)
 
     # The page is a function of these inputs alone: with the render cache, its context
     # (the article split into sentence pieces) is built only when they changed.
     return _page(renderer, "article.html", path, article_page,
-                 {"analysis": a, "wpm": wpm, "links": links, "actors": actors})
+                 lambda: {"analysis": a, "wpm": wpm, "links": links, "actors": article_actors(names, links)},
+                 (a, links, *linked))
+
+
+def _actor_page(renderer: Renderer, actor: Actor, briefing: Briefing, names: dict[str, Actor],
+                events: Sequence[TimelineEvent], texts: _SentenceTexts) -> Any:
+    """An actor's page: its context (roles, quotes, articles, events) is built only
+    when one of the objects it reads changed (with the render cache)."""
+    path = actor_path(actor.id)
+    analysis = briefing._by_slug.get
+    dependencies = (
+        actor, *events,
+        *(names.get(i) for i in actor.related[:10]),
+        *(names.get(i) for e in events for i in e.actors),
+        *(analysis(slug) for slug in actor.articles),
+        *(analysis(r.article) for r in actor.roles),
+        *(analysis(q.article) for q in actor.quotes),
+        *(analysis(s.article) for e in events for s in e.sources),
+    )
+
+    made: list[dict[str, Any]] = []
+
+    def context() -> dict[str, Any]:  # keyed on it and rendered from it: built once
+        if not made:
+            made.append(dict(section="actors", **actor_context(actor, briefing, names, events, texts)))
+        return made[0]
+
+    return _page(renderer, "actor.html", path, context, context, dependencies)
 
 
 def article_preview(config: Config, briefing: Briefing, analysis: Analysis,
@@ -400,10 +429,8 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
             events_of.setdefault(actor_id, []).append(event)
     texts = _SentenceTexts(_AnalysisLookup(briefing))
     for actor in briefing.actors:
-        path = actor_path(actor.id)
-        files.add(path, renderer.page("actor.html", path, section="actors",
-                                      **actor_context(actor, briefing, names, events_of.get(actor.id, []), texts)),
-                  f"actor {actor.name!r}")
+        files.add(actor_path(actor.id), _actor_page(renderer, actor, briefing, names, events_of.get(actor.id, []),
+                                                    texts), f"actor {actor.name!r}")
 
     # Above pages.events_per_page events the timeline is split by year (a long year continues).
     main_events = [e for e in briefing.timeline if not e.background]
@@ -417,10 +444,12 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
         files.add(tp.path, renderer.page("timeline.html", tp.path, section="timeline", pager=tp.pager, **context),
                   "timeline")
     if cache is not None:
-        files.add("briefing.json", cache.file("briefing.json", lambda: briefing_json_chunks(config, briefing),
-                                              analyses=briefing.analyses, overview=briefing.overview,
-                                              actors=briefing.actors, timeline=briefing.timeline),
-                  "briefing data")
+        files.add("briefing.json", cache.file(
+            "briefing.json", lambda: briefing_json_chunks(config, briefing),
+            lambda: {"analyses": briefing.analyses, "overview": briefing.overview, "actors": briefing.actors,
+                     "timeline": briefing.timeline},
+            (*briefing.analyses, None, *briefing.overview, None, *briefing.actors, None, *briefing.timeline)),
+            "briefing data")
     else:
         files.add("briefing.json", briefing_json(config, briefing), "briefing data")
     # Search page, 404, Atom feed, sitemap, robots.txt (after every HTML page: the sitemap lists them).

@@ -433,6 +433,7 @@ class ProjectBuilder:
         from .nlp import PipelineError
 
         self.last = self.env = None
+        self.memory.flush()  # the last build's cache entries, if its after-job did not run
         config = self.load()
         try:
             # The page reloads first; Pagefind indexes the new build after it is served.
@@ -451,7 +452,7 @@ class ProjectBuilder:
             self.preloading.set()
             threading.Thread(target=_preload, args=(config["nlp.pipeline"],), daemon=True).start()
         return functools.partial(_after_serve, result.index_search, functools.partial(
-            _warm, self.memory, result.briefing))
+            _warm, self.memory, result.briefing), self.memory.flush)
 
     def preview(self, paths: list[Path]) -> dict[str, bytes] | None:
         """The edited articles' pages against the last good build (:mod:`sitegen.preview`), or None."""
@@ -478,8 +479,11 @@ class ProjectBuilder:
         return self.watch_paths or []
 
 
-def _after_serve(index_search: Callable[[], Any] | None, warm: Callable[[], None]) -> Any:
-    """What follows a build once its site is served: collect, warm the memos, the search index.
+def _after_serve(index_search: Callable[[], Any] | None, warm: Callable[[], None],
+                 flush: Callable[[], None] = lambda: None) -> Any:
+    """What follows a build once its site is served: collect, warm the memos, write
+    the cache entries the build kept in memory (:meth:`sitegen.cache.Memory.flush`),
+    the search index.
 
     The build ran with automatic garbage collection paused (see
     :func:`sitegen.build.gc_paused`); what cycles it left are collected here,
@@ -487,6 +491,7 @@ def _after_serve(index_search: Callable[[], Any] | None, warm: Callable[[], None
     """
     gc.collect()
     warm()  # first: an edit soon after the start should find the memos filled
+    flush()
     return index_search() if index_search is not None else None
 
 
@@ -530,6 +535,9 @@ def serve(builder: Builder, watched: Callable[[], list[Path]], host: str = "127.
     except KeyboardInterrupt:
         log.warning("stopped")
     finally:
+        flush = getattr(getattr(builder, "memory", None), "flush", None)
+        if flush is not None:  # what the last build left for after its reload (sitegen.cache.Memory)
+            flush()
         server.stopping.set()
         with server.cond:
             server.cond.notify_all()

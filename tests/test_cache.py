@@ -233,3 +233,62 @@ def test_loaded_analyses_share_their_repeated_strings(tmp_path: Path) -> None:
     assert first.sentences[0].terms[0] is second.sentences[0].terms[1]
     assert first.sentences[0].id is second.sentences[0].id
     assert first.entities[0].label is second.entities[0].label and first.entities[0].text is second.entities[0].text
+
+
+def test_interned_gives_back_last_builds_equal_objects_inside_serve_only() -> None:
+    first = [("a", 1), ("b", 2)]
+    assert cache_mod.interned("pairs", first, key=lambda x: x[0]) == tuple(first)  # outside serve: as given
+    memory = cache_mod.Memory()
+    with cache_mod.memory_kept(memory):
+        kept = cache_mod.interned("pairs", first, key=lambda x: x[0])
+        again = cache_mod.interned("pairs", [tuple(["a", 1]), ("b", 3), ("c", 4)], key=lambda x: x[0])
+    assert again[0] is kept[0]  # equal to last build's "a": that very object
+    assert again[1] == ("b", 3) and again[1] is not kept[1]  # changed: the new value
+    assert again[2] == ("c", 4)
+    assert set(memory.interned["pairs"]) == {"a", "b", "c"}
+
+
+def test_serve_writes_cache_entries_after_the_build(tmp_path: Path) -> None:
+    store = cache_mod.Store(tmp_path)
+    store.put("kind", "k1", {"v": 1})  # outside serve: on disk at once
+    assert cache_mod.Store(tmp_path).get("kind", "k1") == {"v": 1}
+    memory = cache_mod.Memory()
+    with cache_mod.memory_kept(memory):
+        store.put("kind", "k2", {"v": 2})
+        store.put("kind", "k2", {"v": 3})
+        assert store.get("kind", "k2") == {"v": 3}  # kept in memory meanwhile
+    assert cache_mod.Store(tmp_path).get("kind", "k2") is None  # not written yet
+    memory.flush()
+    assert cache_mod.Store(tmp_path).get("kind", "k2") == {"v": 3}  # written in order: the last one stays
+    assert memory.pending == []
+
+
+def test_page_key_is_kept_while_its_dependencies_are_the_same_objects(tmp_path: Path) -> None:
+    from sitegen.pagecache import PageCache
+
+    made: list[int] = []
+
+    def inputs(value: object) -> object:
+        return lambda: made.append(1) or {"value": value}
+
+    x, y = ("x",), ("y",)
+    single = PageCache(tmp_path, None, {})
+    assert single.known is None  # a single build: always computed
+    k1 = single.known_key("t.html", "p.html", (x,), inputs(x))
+    assert single.known_key("t.html", "p.html", (x,), inputs(x)) == k1 and len(made) == 2
+    memory = cache_mod.Memory()
+    with cache_mod.memory_kept(memory):
+        first = PageCache(tmp_path, None, {})
+        assert first.known_key("t.html", "p.html", (x, y), inputs(x)) == k1 and len(made) == 3
+        first.save()
+        second = PageCache(tmp_path, None, {})
+        assert second.known_key("t.html", "p.html", (x, y), inputs(x)) == k1 and len(made) == 3  # not computed
+        assert second.known_key("t.html", "p.html", (x, ("y2",)), inputs(x)) == k1 and len(made) == 4
+        changed = second.known_key("", "p.html", (x, ("y2",)), inputs(y))
+        assert changed != k1 and len(made) == 5
+        second.save()
+        third = PageCache(tmp_path, None, {})
+        made_up = third.known_key("", "p.html", (x, ("y3",)), inputs(y), changes_with_any=True)
+        assert made_up.startswith("changed-") and len(made) == 5  # not computed: it cannot match
+        third.site_wide({"article_count": 2})  # another site-wide context: computed again
+        assert third.known_key("", "p.html", (x, ("y3",)), inputs(y)) not in (changed, made_up) and len(made) == 6

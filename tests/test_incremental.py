@@ -160,8 +160,6 @@ def test_serve_rebuilds_are_the_sites_fresh_builds_make(tmp_path: Path, monkeypa
     """sitegen serve keeps analyses and what was derived from them between builds
     (sitegen.cache.Memory: identity memos, the last overview); after each edit its
     site must be byte for byte what a fresh build without any cache makes."""
-    import shutil
-
     from sitegen import assemble
     from sitegen.server import ProjectBuilder
 
@@ -177,18 +175,77 @@ def test_serve_rebuilds_are_the_sites_fresh_builds_make(tmp_path: Path, monkeypa
         ("b", "An aid convoy reached", "A second aid convoy reached"),
         ("a", "Shoukry met Antony Blinken on Tuesday.", "Shoukry met Antony Blinken on Wednesday."),
     ]
+    d = project / "content" / "d.md"
+    edits += [  # an article added (every footer counts them), its date moved, one removed, a title changed
+        ("d", "", "---\ntitle: Shoukry in Jerusalem\ndate: 2024-03-04\nsource: Wire\n---\n\n"
+                  "Sameh Shoukry met Benjamin Netanyahu in Jerusalem on Thursday, Israeli officials said.\n"),
+        ("d", "date: 2024-03-04", "date: 2024-02-28"),
+        ("b", None, None),
+        ("c", "title: Blinken visits Israel", "title: Blinken in Israel"),
+    ]
     for i, (slug, old, new) in enumerate(edits, start=1):
         path = project / "content" / f"{slug}.md"
-        assert old in path.read_text()
-        path.write_text(path.read_text().replace(old, new))
+        if old is None:
+            path.unlink()
+        elif old == "":
+            path.write_text(new)
+        else:
+            assert old in path.read_text()
+            path.write_text(path.read_text().replace(old, new))
         served = tmp_path / f"serve-{i}"
         builder(served)
-        fresh = tmp_path / f"fresh-{i}"
-        shutil.copytree(project / "content", fresh / "content")
-        (fresh / "sitegen.yaml").write_text("site:\n  title: Test briefing\nbuild:\n  jobs: 1\n  cache: false\n")
-        build(load_config(root=fresh))
-        want = {p.relative_to(fresh / "build").as_posix(): p.read_bytes()
-                for p in (fresh / "build").rglob("*") if p.is_file() and "pagefind" not in p.parts}
-        got = {p.relative_to(served).as_posix(): p.read_bytes() for p in served.rglob("*") if p.is_file()}
-        assert sorted(got) == sorted(want), f"edit {i}"
-        assert [k for k in want if got[k] != want[k]] == [], f"edit {i}"
+        assert site_files(served) == fresh_site(project, tmp_path / f"fresh-{i}"), f"edit {i}"
+    assert d.is_file()
+
+
+def fresh_site(project: Path, fresh: Path) -> dict[str, bytes]:
+    """The files of a build of ``project``'s content made afresh, with the cache off (but the search index)."""
+    import shutil
+
+    shutil.copytree(project / "content", fresh / "content")
+    (fresh / "sitegen.yaml").write_text("site:\n  title: Test briefing\nbuild:\n  jobs: 1\n  cache: false\n")
+    build(load_config(root=fresh))
+    return {k: v for k, v in site_files(fresh / "build").items() if not k.startswith("pagefind/")}
+
+
+def site_files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_cached_rebuilds_after_adding_and_removing_articles_are_fresh_builds(project: Path, tmp_path: Path) -> None:
+    """The footer of every page counts the articles: the render cache must not keep
+    pages made when there were more (or fewer)."""
+    build(load_config(root=project))
+    (project / "content" / "b.md").unlink()
+    build(load_config(root=project))
+    got = {k: v for k, v in site_files(project / "build").items() if not k.startswith("pagefind/")}
+    assert got == fresh_site(project, tmp_path / "fresh-removed")
+    write_project(project)  # b again
+    build(load_config(root=project))
+    got = {k: v for k, v in site_files(project / "build").items() if not k.startswith("pagefind/")}
+    assert got == fresh_site(project, tmp_path / "fresh-added")
+
+
+def test_serve_rebuild_builds_only_the_pages_an_edit_touches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside sitegen serve a page whose inputs are the very objects of the last build
+    is not even keyed: its context is never built (sitegen.pagecache.PageCache.known_key)."""
+    from sitegen import pages
+    from sitegen.server import ProjectBuilder
+
+    project = tmp_path / "project"
+    write_project(project)
+    built: list[str] = []
+    real_actor, real_article = pages.actor_context, pages.article_context
+    monkeypatch.setattr(pages, "actor_context", lambda actor, *a, **k: built.append(actor.id) or real_actor(actor, *a, **k))
+    monkeypatch.setattr(pages, "article_context", lambda a, *r, **k: built.append(a.article.slug) or real_article(a, *r, **k))
+    builder = ProjectBuilder(str(project / "sitegen.yaml"))
+    builder(tmp_path / "serve-0")
+    assert built.count("aid-convoy-reaches-gaza") == 1 and built.count("antony-blinken") == 1  # each built once
+    built.clear()
+    path = project / "content" / "b.md"
+    path.write_text(path.read_text().replace("An aid convoy reached", "A second aid convoy reached"))
+    builder(tmp_path / "serve-1")
+    assert "aid-convoy-reaches-gaza" in built  # the edited article's page
+    untouched = {"talks-resume-in-cairo", "blinken-visits-israel", "antony-blinken", "sameh-shoukry", "cairo"}
+    assert not untouched & set(built), built
+    assert site_files(tmp_path / "serve-1") == fresh_site(project, tmp_path / "fresh")
