@@ -229,6 +229,27 @@ class ObjectStore:
                     continue
         return removed
 
+    def collect_some(self, keys: Iterable[str]) -> tuple[int, set[str]]:
+        """:meth:`collect` among ``keys`` only: (objects removed, keys kept because still linked)."""
+        removed, linked = 0, set()
+        for key in keys:
+            if key in self.used:
+                continue
+            name = f"{self.root}/{key[:2]}/{key[2:]}"
+            try:
+                if _unused(name):
+                    os.unlink(name)
+                    removed += 1
+                else:
+                    linked.add(key)
+            except OSError:
+                continue
+        return removed, linked
+
+
+def _unused(path: str) -> bool:
+    return os.stat(path, follow_symlinks=False).st_nlink == 1
+
 
 def _templates_digest(folders: Iterable[Path]) -> str:
     h = hashlib.blake2b(digest_size=20)
@@ -390,7 +411,18 @@ class PageCache:
         if self.known is not None:  # what the next serve build compares with: this build's pages only
             self.known.clear()
             self.known.update(self.known_now)
-        removed = self.objects.collect()
+        seen = remembered("objects-seen")
+        if seen is not None and "used" in seen:
+            # sitegen serve: only what the last build used and this one does not (or what
+            # was still linked into a served site then) can have become garbage since.
+            candidates = (seen["used"] - self.objects.used) | seen["linked"]
+            removed, seen["linked"] = self.objects.collect_some(candidates)
+        else:
+            removed = self.objects.collect()
+            if seen is not None:
+                seen["linked"] = set()
+        if seen is not None:
+            seen["used"] = self.objects.used  # the set itself: the search index adds to it later
         log.info("render cache: %d page(s) rendered, %d reused; store: %d written, %d removed",
                  self.rendered, self.reused, self.objects.written, removed)
 

@@ -53,17 +53,23 @@ def actor_path(actor_id: str) -> str:
 
 
 def listing_item(analysis: Analysis, config: Config) -> dict[str, Any]:
-    by_id = {s.id: s for s in analysis.sentences}
-    lede = analysis.article.meta.dek
-    if not lede and analysis.summary and analysis.summary[0] in by_id:
-        lede = by_id[analysis.summary[0]].text
+    memo = by_identity("listing-item")  # sitegen serve: derived once per analysis
+    title, words, lede = memo.get(analysis, _listed) if memo is not None else _listed(analysis)
     return {
         "path": article_path(analysis.article.slug),
-        "title": display_title(analysis),
+        "title": title,
         "meta": analysis.article.meta,
-        "minutes": reading_minutes(analysis.word_count, config["build.words_per_minute"]),
+        "minutes": reading_minutes(words, config["build.words_per_minute"]),
         "lede": lede,
     }
+
+
+def _listed(analysis: Analysis) -> tuple[str, int, str | None]:
+    """An article's title, word count and lede (its dek, else its summary's first sentence)."""
+    lede = analysis.article.meta.dek
+    if not lede and analysis.summary:
+        lede = next((s.text for s in analysis.sentences if s.id == analysis.summary[0]), lede)
+    return display_title(analysis), analysis.word_count, lede
 
 
 def overview_context(briefing: Briefing) -> list[dict[str, Any]]:
@@ -360,6 +366,30 @@ def _actor_page(renderer: Renderer, actor: Actor, briefing: Briefing, names: dic
     return _page(renderer, "actor.html", path, context, context, dependencies)
 
 
+def _timeline_page(renderer: Renderer, tp: Page, first: bool, briefing: Briefing, names: dict[str, Actor],
+                   total: int, background: Sequence[TimelineEvent], start: Any, undated: Sequence[Analysis]) -> Any:
+    """A page of the timeline; its context is built only when what it reads changed
+    (with the render cache): its events and the background on the first page, their
+    sources' articles and their actors, the corpus's event count, first date and
+    undated articles."""
+    events = tuple(tp.items) if tp.pager else None
+    shown = (*(events if events is not None else (e for e in briefing.timeline if not e.background)),
+             *(background if first else ()))
+    analysis = briefing._by_slug.get
+    dependencies = (tp.pager, first, total, start, *shown, None,
+                    *(names.get(i) for e in shown for i in e.actors), None,
+                    *(analysis(s.article) for e in shown for s in e.sources), None, *(undated if first else ()))
+    made: list[dict[str, Any]] = []
+
+    def context() -> dict[str, Any]:  # keyed on it and rendered from it: built once
+        if not made:
+            made.append(dict(section="timeline", pager=tp.pager,
+                             **timeline_context(briefing, names, events, first=first)))
+        return made[0]
+
+    return _page(renderer, "timeline.html", tp.path, context, context, dependencies)
+
+
 def article_preview(config: Config, briefing: Briefing, analysis: Analysis,
                     env: Any = None) -> tuple[str, bytes]:
     """(path, page) of one article edited since ``briefing`` was assembled.
@@ -439,10 +469,12 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
                                         config["pages.events_per_page"], folder="by-year")
     else:
         timeline_pages = [Page("timeline/index.html", main_events, None)]
+    background = tuple(e for e in briefing.timeline if e.background)
+    period = [a.article.meta.date for a in ordered if a.article.meta.date]
+    undated = tuple(a for a in ordered if not a.article.meta.date)
     for i, tp in enumerate(timeline_pages):
-        context = timeline_context(briefing, names, tp.items if tp.pager else None, first=i == 0)
-        files.add(tp.path, renderer.page("timeline.html", tp.path, section="timeline", pager=tp.pager, **context),
-                  "timeline")
+        files.add(tp.path, _timeline_page(renderer, tp, i == 0, briefing, names, len(main_events), background,
+                                          min(period) if period else None, undated), "timeline")
     if cache is not None:
         files.add("briefing.json", cache.file(
             "briefing.json", lambda: briefing_json_chunks(config, briefing),

@@ -249,3 +249,29 @@ def test_serve_rebuild_builds_only_the_pages_an_edit_touches(tmp_path: Path, mon
     untouched = {"talks-resume-in-cairo", "blinken-visits-israel", "antony-blinken", "sameh-shoukry", "cairo"}
     assert not untouched & set(built), built
     assert site_files(tmp_path / "serve-1") == fresh_site(project, tmp_path / "fresh")
+
+
+def test_serve_removes_the_objects_no_site_uses_any_more(tmp_path: Path) -> None:
+    """sitegen serve checks only the objects its last build used (or a served site still
+    linked) when it collects the store: what an edit replaced goes once no site links it."""
+    import shutil
+
+    from sitegen.server import ProjectBuilder
+
+    project = tmp_path / "project"
+    write_project(project)
+    builder = ProjectBuilder(str(project / "sitegen.yaml"))
+    path = project / "content" / "b.md"
+    objects = project / ".sitegen-cache" / "objects"
+    for i, word in enumerate(("A second", "A third", "A fourth")):
+        builder(tmp_path / f"serve-{i}")
+        if i >= 2:
+            shutil.rmtree(tmp_path / f"serve-{i - 2}")  # as the server does: the one before the last goes
+        path.write_text(path.read_text().replace("An aid convoy" if i == 0 else ("A second", "A third")[i - 1], word))
+    builder(tmp_path / "serve-3")
+    shutil.rmtree(tmp_path / "serve-1")
+    shutil.rmtree(tmp_path / "serve-2")
+    builder(tmp_path / "serve-4")
+    stored = [p for p in objects.rglob("*") if p.is_file()]
+    assert len(stored) > 10
+    assert [p for p in stored if p.stat().st_nlink == 1] == []  # every object left is linked into serve-3 or serve-4
