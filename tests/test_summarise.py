@@ -374,6 +374,69 @@ def test_overview_fills_from_runners_up_and_handles_empty_input() -> None:
     assert overview([single], 0) == ()
 
 
+def _select_one_unit_at_a_time(scores, similarity, traits, count, params, adjacent=None, groups=None,
+                               spread=1.0):
+    """:func:`select` as it was written before its passes were made array-wide (the reference)."""
+    n = len(scores)
+    if adjacent is None:
+        adjacent = [i - 1 if i else None for i in range(n)]
+    candidates = sorted({t.unit for t in traits if t.usable})
+    chosen: list[int] = []
+    while candidates and len(chosen) < count:
+        best, best_value = None, -np.inf
+        for unit in candidates:
+            if len(chosen) + len(unit) > count:
+                continue
+            relevance = float(np.mean(scores[list(unit)]))
+            head = adjacent[unit[0]]
+            if traits[unit[0]].opener and (head is None or head not in chosen):
+                relevance *= params.opener_penalty
+            if groups is not None:
+                relevance *= spread ** sum(groups[k] == groups[unit[0]] for k in chosen)
+            redundancy = float(similarity[np.ix_(unit, chosen)].max()) if chosen else 0.0
+            if redundancy >= params.duplicate:
+                continue
+            value = params.mmr * relevance - (1 - params.mmr) * redundancy
+            if value > best_value:
+                best, best_value = unit, value
+        if best is None:
+            break
+        chosen.extend(best)
+        candidates.remove(best)
+    return sorted(chosen)
+
+
+@pytest.mark.parametrize("seed", range(400))
+def test_select_picks_what_the_one_unit_at_a_time_loop_picks(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    # few distinct values make ties, which the first unit in sorted order must win
+    scores = rng.choice([0.2, 0.5, 0.5, 1.0], n) if seed % 3 == 0 else rng.random(n)
+    if seed % 17 == 0:
+        scores[rng.integers(n)] = np.nan
+    similarity = rng.choice([0.0, 0.3, 0.6], (n, n)) if seed % 2 else rng.normal(0.2, 0.4, (n, n))
+    similarity = (similarity + similarity.T) / 2
+    if seed % 5 == 0:
+        similarity = similarity.astype(np.float32)
+    units, k = [], 0
+    while k < n:  # quotations: runs of one to three sentences
+        size = int(rng.choice([1, 1, 1, 2, 3]))
+        units.extend([tuple(range(k, min(n, k + size)))] * (min(n, k + size) - k))
+        k += size
+    traits = [Traits(bool(rng.random() < 0.8), units[i], bool(rng.random() < 0.3)) for i in range(n)]
+    params = Params(mmr=float(rng.choice([1.0, 0.8, 0.5])), duplicate=float(rng.choice([0.45, 0.5, 2.0])),
+                    opener_penalty=float(rng.choice([0.6, 0.8])))
+    count = int(rng.integers(0, 9))
+    options: dict = {}
+    if seed % 4:
+        options["groups"] = [int(g) for g in rng.integers(0, 4, n)]
+        options["spread"] = float(rng.choice([1.0, 0.5, 0.0]))
+    if seed % 3 == 1:
+        options["adjacent"] = [None if rng.random() < 0.2 else int(rng.integers(n)) for _ in range(n)]
+    assert select(scores, similarity, traits, count, params, **options) == _select_one_unit_at_a_time(
+        scores, similarity, traits, count, params, **options)
+
+
 # --------------------------------------------------------------------------- key phrases
 
 
