@@ -374,6 +374,61 @@ def test_overview_fills_from_runners_up_and_handles_empty_input() -> None:
     assert overview([single], 0) == ()
 
 
+def test_overview_memo_keys_follow_content_inside_serve() -> None:
+    """Inside ``sitegen serve`` a key's digest is kept per sentences tuple, by identity:
+    it must still be the content's key, for a new tuple whose ``id`` a dead one had too."""
+    from sitegen.cache import Memory, memory_kept
+    from sitegen.overview import memo_key
+
+    def edition(k: int) -> OverviewInput:
+        return article(f"a{k}", None, f"Edition {k} of the paper went to press on time.",
+                       "Readers found it at the usual shops.")
+
+    outside = [memo_key(edition(k)) for k in range(50)]
+    assert len(set(outside)) == 50
+    with memory_kept(Memory()):
+        # each edition dies before the next is made: CPython reuses the ids
+        assert [memo_key(edition(k)) for k in range(50)] == outside
+        kept = edition(7)
+        assert memo_key(kept) == memo_key(kept) == outside[7]
+        # the summary is part of the key
+        assert memo_key(OverviewInput("x", None, kept.sentences, kept.summary[:1])) != outside[7]
+        # and the overview with a memo kept across calls is the one without
+        inputs = [FLOOD_A, FLOOD_B, FLOOD_C]
+        memo: dict = {}
+        assert overview(inputs, 6, memo=memo) == overview(inputs, 6, memo=memo) == overview(inputs, 6)
+        edited = article("flood-a", FLOOD_A.date, *(s.text for s in FLOOD_A.sentences[:2]))
+        assert overview([edited, FLOOD_B, FLOOD_C], 6, memo=memo) == overview([edited, FLOOD_B, FLOOD_C], 6)
+
+
+def test_overview_sparse_similarity_is_the_dense_product() -> None:
+    from sitegen.overview import CONTAINMENT, MIN_SHARED, _redundancy, _similar_pairs, _vectors
+
+    wire = article("wire", None, *(s.text for s in FLOOD_B.sentences))  # identical rows
+    inputs = [FLOOD_A, FLOOD_B, FLOOD_C, wire]
+    sentences = [s for a in inputs for s in a.sentences]
+    vectors = _vectors(inputs, sentences)
+    n = len(sentences)
+    dense = np.zeros((n, max(1, len(vectors.columns) - 1)))
+    for c in range(len(vectors.columns) - 1):
+        for e in range(vectors.columns[c], vectors.columns[c + 1]):
+            dense[vectors.rows[e], c] = vectors.weights[e]
+    i, j, cosine, common = _similar_pairs(vectors)
+    assert (i <= j).all()
+    full = np.zeros((n, n))
+    full[i, j] = full[j, i] = cosine
+    assert np.allclose(full, dense @ dense.T, rtol=0, atol=1e-15)
+    shared = np.zeros((n, n), dtype=int)
+    shared[i, j] = shared[j, i] = common
+    present = (dense > 0).astype(int)
+    assert (shared == present @ present.T).all()
+    sizes = np.array([len(set(s.terms)) for s in sentences], dtype=float)
+    restated = (shared >= MIN_SHARED) & (shared >= CONTAINMENT * np.minimum.outer(sizes, sizes))
+    assert restated.any()
+    redundancy = _redundancy(sentences, i, j, cosine, common)
+    assert (redundancy == np.where(restated, 1.0, full)).all()
+
+
 def _select_one_unit_at_a_time(scores, similarity, traits, count, params, adjacent=None, groups=None,
                                spread=1.0):
     """:func:`select` as it was written before its passes were made array-wide (the reference)."""
