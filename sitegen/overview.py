@@ -107,11 +107,12 @@ def memo_key(article: OverviewInput) -> str:
     tuple, hence a new digest.  The summary ids are few and cheap to spell out.
     """
     memo = by_identity("overview-sentences")
-    sentences = memo.get(article.sentences, _digest) if memo is not None else _digest(article.sentences)
+    sentences = (memo.get(article.sentences, sentences_digest) if memo is not None
+                 else sentences_digest(article.sentences))
     return f"{sentences}{article.summary!r}"
 
 
-def _digest(sentences: tuple[Sentence, ...]) -> str:
+def sentences_digest(sentences: tuple[Sentence, ...]) -> str:
     return hashlib.blake2b(repr(sentences).encode("utf-8"), digest_size=16).hexdigest()
 
 

@@ -505,12 +505,15 @@ def _warm(memory: Any, briefing: Any) -> None:
     the edited article only.  Here they are filled for every article.
     """
     from .events import sentence_terms
+    from .overview import sentences_digest
     from .pages import analysis_json
 
     terms, data = memory.memo("event-terms"), memory.memo("analysis-json")
+    digests = memory.memo("overview-sentences")
     for a in briefing.analyses:
         terms.get(a.sentences, sentence_terms)
         data.get(a, analysis_json)
+        digests.get(a.sentences, sentences_digest)
 
 
 def _preload(pipeline: str) -> None:
