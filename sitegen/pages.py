@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from . import __version__
@@ -119,10 +119,12 @@ def briefing_json_chunks(config: Config, briefing: Briefing) -> Iterator[bytes]:
     with ``indent`` the json module falls back to its pure-Python encoder,
     ten times slower.
     """
-    enc = _json_bytes
     # sitegen serve: an unchanged article's analysis is the same object as in the last
-    # build (sitegen.cache.AnalysisCache.get), its bytes here too.
-    memo = by_identity("analysis-json")
+    # build (sitegen.cache.AnalysisCache.get), and so is an unchanged actor or event
+    # (sitegen.assemble.interned_briefing): their bytes are kept too.
+    def encoded(kind: str, items: Iterable[Any], make: Callable[[Any], bytes]) -> Iterator[bytes]:
+        memo = by_identity(kind)
+        return (memo.get(x, make) for x in items) if memo is not None else map(make, items)
 
     def array(encoded: Iterable[bytes]) -> Iterator[bytes]:
         yield b"["
@@ -133,19 +135,24 @@ def briefing_json_chunks(config: Config, briefing: Briefing) -> Iterator[bytes]:
     site = {k.split(".", 1)[1]: config[k] for k in ("site.title", "site.description", "site.base_url", "site.language")}
     # The top-level keys in sorted order, as sort_keys=True writes them.
     yield b'{"actors":'
-    yield from array(enc(actor.to_json()) for actor in briefing.actors)
+    yield from array(encoded("actor-json", briefing.actors, _to_json_bytes))
     yield b',"articles":'
-    yield from array(memo.get(a, analysis_json) if memo is not None else analysis_json(a) for a in briefing.analyses)
-    yield b',"generator":' + enc(f"sitegen {__version__}")
-    yield b',"overview":' + enc([{"article": o.slug, "sentence": o.sentence, "text": o.text} for o in briefing.overview])
-    yield b',"site":' + enc(site)
+    yield from array(encoded("analysis-json", briefing.analyses, analysis_json))
+    yield b',"generator":' + _json_bytes(f"sitegen {__version__}")
+    yield b',"overview":' + _json_bytes([{"article": o.slug, "sentence": o.sentence, "text": o.text}
+                                         for o in briefing.overview])
+    yield b',"site":' + _json_bytes(site)
     yield b',"timeline":'
-    yield from array(enc(event.to_json()) for event in briefing.timeline)
+    yield from array(encoded("event-json", briefing.timeline, _to_json_bytes))
     yield b"}\n"
 
 
 def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def _to_json_bytes(item: Actor | TimelineEvent) -> bytes:
+    return _json_bytes(item.to_json())
 
 
 def analysis_json(analysis: Analysis) -> bytes:
