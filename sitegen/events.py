@@ -311,6 +311,7 @@ def merge_events(
     # (Comparing every event with every cluster took minutes at 1,000 articles.)
     clusters: list[_Cluster] = []
     buckets: dict[int, dict[tuple[int, int, int], list[_Cluster]]] = {}
+    weight_of = idf.__getitem__  # every term of every sentence has its idf
 
     def period_of(cluster: _Cluster) -> tuple[int, int, int]:
         best = cluster.best[1]
@@ -321,34 +322,49 @@ def merge_events(
 
     for (slug, events, _), terms_of in zip(per_article, terms_in):
         for e in events:
-            terms = terms_of.get(e.sentence, frozenset())
+            terms = terms_of.get(e.sentence, _EMPTY)
             actors = frozenset(a for a in (actor_ids.get((slug, x)) for x in e.actors) if a)
             # The terms' idf weight, summed once per event (it was once per comparison).
-            item = (slug, e, terms, actors, sum(idf.get(t, 1.0) for t in terms))
+            weight = sum(map(weight_of, terms))
+            item = (slug, e, terms, actors, weight)
             home = None
             rank = _rank(e.precision)
             if rank <= _MERGE_RANK:
                 start, end = e.start.toordinal(), e.end.toordinal()
-                candidates = []
-                for b in range((start - _LONGEST) // _BUCKET, end // _BUCKET + 1):
-                    for (o_start, o_end, o_rank), members in buckets.get(b, {}).items():
-                        if _compatible(start, end, rank, o_start, o_end, o_rank):
-                            candidates.extend(members)
-                candidates.sort(key=lambda c: c.order)
+                value = e.value
+                # The best cluster: the highest score at or above the threshold,
+                # ties to the latest created (the order the candidates were once
+                # sorted and scanned in), so no candidate list is built or sorted.
                 best_score = MERGE_THRESHOLD
-                weight = item[4]
-                for cluster in candidates:
-                    _, other, other_terms, other_actors, other_weight = cluster.best
-                    # No shared term: the score is at most 0.1, below the threshold.
-                    if terms.isdisjoint(other_terms):
+                best_order = -1
+                disjoint = terms.isdisjoint
+                no_shared_actor = actors.isdisjoint
+                fine = rank <= _MONTH_RANK
+                for b in range((start - _LONGEST) // _BUCKET, end // _BUCKET + 1):
+                    bucket = buckets.get(b)
+                    if bucket is None:
                         continue
-                    # An article returns to an event with the same date expression.
-                    if slug in cluster.slugs and e.value != other.value:
-                        continue
-                    score = (_similarity(terms, other_terms, idf, weight, other_weight)
-                             + (0.1 if actors & other_actors else 0.0))
-                    if score >= best_score:
-                        home, best_score = cluster, score
+                    for (o_start, o_end, o_rank), members in bucket.items():
+                        # _compatible, inline (this runs some 300,000 times at 1,000 articles)
+                        if not ((start >= o_start and end <= o_end) or (o_start >= start and o_end <= end)):
+                            continue
+                        if not ((fine or o_rank <= _MONTH_RANK) and o_rank <= _MERGE_RANK):
+                            continue
+                        for cluster in members:
+                            _, other, other_terms, other_actors, other_weight = cluster.best
+                            # No shared term: the score is at most 0.1, below the threshold.
+                            if disjoint(other_terms):
+                                continue
+                            # An article returns to an event with the same date expression.
+                            if slug in cluster.slugs and value != other.value:
+                                continue
+                            # _similarity, inline (the same sum in the same order)
+                            smaller = weight if weight < other_weight else other_weight
+                            score = sum(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
+                            if not no_shared_actor(other_actors):
+                                score += 0.1
+                            if score > best_score or (score == best_score and cluster.order > best_order):
+                                home, best_score, best_order = cluster, score, cluster.order
             if home is None:
                 cluster = _Cluster(len(clusters), item)
                 clusters.append(cluster)
@@ -367,18 +383,32 @@ def merge_events(
     out = []
     for cluster in clusters:
         best = cluster.best[1]
-        sources = tuple(Source(s, e.sentence, e.text, e.timex, e.anchor)
-                        for s, e, *_ in sorted(cluster.events, key=lambda x: (x[1].anchor != "text", x[0])))
-        actors = []
-        for _, _, _, ids, _ in cluster.events:
-            actors.extend(a for a in sorted(ids) if a not in actors)
+        members = cluster.events
+        if len(members) == 1:  # most events are reported once: nothing to order or pool
+            s, e, _, ids, _ = members[0]
+            sources: tuple[Source, ...] = (Source(s, e.sentence, e.text, e.timex, e.anchor),)
+            actors = sorted(ids)
+        else:
+            sources = tuple(Source(s, e.sentence, e.text, e.timex, e.anchor)
+                            for s, e, *_ in sorted(members, key=_source_order))
+            actors = []
+            for _, _, _, ids, _ in members:
+                actors.extend(a for a in sorted(ids) if a not in actors)
         out.append(TimelineEvent(
-            id="", value=best.value, precision=best.precision, start=best.start, end=best.end, text=best.text,
-            sources=sources, actors=tuple(actors),
+            id=_event_id_of(best.value, sources[0]), value=best.value, precision=best.precision,
+            start=best.start, end=best.end, text=best.text, sources=sources, actors=tuple(actors),
             background=bool(horizon and best.end < horizon),
         ))
     out.sort(key=lambda t: (t.start, _rank(t.precision), t.sources[0].article, t.sources[0].sentence))
-    return tuple(replace(t, id=_event_id(t)) for t in out)
+    return tuple(out)
+
+
+_EMPTY: frozenset[str] = frozenset()
+
+
+def _source_order(item: _Item) -> tuple[bool, str]:
+    """Sources from the text first, then by article."""
+    return item[1].anchor != "text", item[0]
 
 
 def _event_id(event: TimelineEvent) -> str:
@@ -387,8 +417,11 @@ def _event_id(event: TimelineEvent) -> str:
     Not a running number, so that a new event elsewhere leaves the others'
     ids, and the pages that show them, unchanged (incremental builds).
     """
-    first = event.sources[0]
-    digest = hashlib.sha1(f"{event.value}|{first.article}|{first.sentence}".encode()).hexdigest()
+    return _event_id_of(event.value, event.sources[0])
+
+
+def _event_id_of(value: str, first: Source) -> str:
+    digest = hashlib.sha1(f"{value}|{first.article}|{first.sentence}".encode()).hexdigest()
     return f"e-{digest[:10]}"
 
 
