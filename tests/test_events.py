@@ -186,3 +186,16 @@ def test_seed_timeline_merges_the_abstention(tmp_path: Path) -> None:
     for value in ("2024-03-07", "2024-03-14", "2024-04-04", "2024-01-24", "2023-10-07"):
         assert value in dated
     assert all(e.actors for e in briefing.timeline if e.value == "2024-03-14")
+
+
+def test_an_event_that_fits_two_clusters_equally_joins_the_later_one() -> None:
+    # Both day clusters share all their (equally weighted) terms with the week's
+    # sentence: a tie, which the cluster created later wins (as when candidates
+    # were sorted by creation and the last of the best kept).
+    timeline = merge_events([
+        ("a", [ev("s1", "Ministers budget.", "2024-03-05")], [sent("s1", "Ministers budget.")]),
+        ("b", [ev("s1", "Farmers roads.", "2024-03-06")], [sent("s1", "Farmers roads.")]),
+        ("c", [ev("s1", "Ministers budget farmers roads.", "2024-W10")],
+         [sent("s1", "Ministers budget farmers roads.")]),
+    ])
+    assert sorted(tuple(s.article for s in e.sources) for e in timeline) == [("a",), ("b", "c")]
