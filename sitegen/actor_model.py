@@ -8,7 +8,6 @@ one actor of the whole corpus as the pages show it.  Field names of the
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,12 +149,20 @@ class Actor:
 
 def decide_type(votes: Mapping[str, int] | Iterable[tuple[str, int]]) -> str:
     """The type with the most votes; ties go by :data:`TIE_ORDER`."""
-    totals: Counter[str] = Counter()
+    totals: dict[str, int] = {}
+    get = totals.get
     for t, w in votes.items() if isinstance(votes, Mapping) else votes:
-        totals[t] += w
+        totals[t] = get(t, 0) + w
     if not totals:
         return ORGANISATION
-    return max(TIE_ORDER, key=lambda t: (totals[t], -TIE_ORDER.index(t)))
+    # The first of TIE_ORDER with the most votes (run once per actor and corpus actor:
+    # a plain loop, not max() over (votes, -position) keys).
+    best = TIE_ORDER[0]
+    top = get(best, 0)
+    for t in TIE_ORDER[1:]:
+        if get(t, 0) > top:
+            best, top = t, get(t, 0)
+    return best
 
 
 assert set(TIE_ORDER) == set(TYPES)

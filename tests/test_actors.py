@@ -124,6 +124,10 @@ def test_type_voting_ties_and_majority() -> None:
     assert decide_type({"person": 4, "place": 4}) == "place"  # the small model calls places people
     assert decide_type({"person": 1, "organisation": 1}) == "person"
     assert decide_type({}) == "organisation"
+    # pairs: a type named twice is summed; a later type wins only with strictly more
+    assert decide_type([("person", 2), ("place", 1), ("place", 1)]) == "place"
+    assert decide_type([("group", 3), ("person", 1), ("person", 1)]) == "group"
+    assert decide_type([("group", 0)]) == "country"  # voted, all at zero: the first of the tie order
 
 
 def _aa(name: str, type_: str, n: int = 1, votes=None, sentence: str = "s1", **kw) -> ArticleActor:
@@ -200,6 +204,25 @@ def test_related_actors_ranked_by_shared_sentences() -> None:
 
 
 # -- one article (spaCy) ----------------------------------------------------------
+
+
+def test_related_actors_capped_and_quotes_kept_once() -> None:
+    from sitegen.actor_merge import MAX_RELATED
+    from sitegen.actor_model import Quote
+
+    names = [f"Country {chr(65 + i)}{chr(65 + j)}" for i in range(5) for j in range(5)]
+    crowd = tuple(_aa(n, "country", sentence="s1") for n in names)
+    again = tuple(_aa(n, "country", sentence="s2") for n in names[::-1][:3])  # three share two sentences
+    said = _aa("Ann Lee", "person", sentence="s3", quotes=(Quote("We will wait.", "s3"),))
+    said_again = _aa("Ann Lee", "person", sentence="s5",
+                     quotes=(Quote("We will wait.", "s5"), Quote("No comment.", "s5")))
+    actors = {x.id: x for x in merge_actors([("a", crowd + (said,)), ("b", again + (said_again,))])}
+    related = actors[slugify(names[-1])].related
+    assert len(related) == MAX_RELATED
+    assert related[:2] == (slugify(names[-3]), slugify(names[-2]))  # two shared sentences, then by id
+    assert related[2:] == tuple(sorted(slugify(n) for n in names[:-3]))[:MAX_RELATED - 2]
+    assert [(q.text, q.article) for q in actors["ann-lee"].quotes] == [("We will wait.", "a"), ("No comment.", "b")]
+    assert actors["ann-lee"].related == ()
 
 
 def test_name_variants_are_one_actor() -> None:
