@@ -29,6 +29,7 @@ from .actor_model import (
 )
 from .actor_overrides import ActorOverride, Overrides
 from .aliases import PERSON, alias_key, slugify
+from .cache import IdentityMemo, by_identity
 
 MAX_RELATED = 20
 
@@ -174,10 +175,14 @@ def merge_actors(
     hidden = {i for i, (_, e, _) in final.items() if e is not None and e.hide}
     related = _co_mentions(final, hidden)
     out = []
+    built = by_identity("corpus-actor")  # inside sitegen serve: the actors of the last build
     for actor_id, (pool, entry, name) in final.items():
         if actor_id in hidden:
             continue
-        out.append(_build(actor_id, name, pool, entry, related.get(actor_id, ())))
+        if built is None:
+            out.append(_build(actor_id, name, pool, entry, related.get(actor_id, ())))
+        else:
+            out.append(_build_again(built, actor_id, name, pool, entry, related.get(actor_id, ())))
     return tuple(sorted(out, key=lambda a: (-a.mention_count, a.id)))
 
 
@@ -240,6 +245,34 @@ def _co_mentions(
     for (x, y), count in pairs.items():
         ranked[x].append((-count, y))
     return {x: tuple(y for _, y in sorted(c)[:MAX_RELATED]) for x, c in ranked.items()}
+
+
+def _build_again(
+    built: IdentityMemo, actor_id: str, name: str, pool: _Pool, entry: ActorOverride | None,
+    related: tuple[str, ...],
+) -> Actor:
+    """:func:`_build`, or the actor it built in the last build from the very same
+    article actors (by identity, with the same slugs) and the same other inputs.
+
+    Inside ``sitegen serve`` an edit leaves most corpus actors' parts as they
+    were; building them again (every mention made an ActorMention) was a third
+    of the merge.  The memo is found by the pool's first article actor.
+    """
+    parts = pool.parts
+    inputs = (actor_id, name, pool.type, related,
+              None if entry is None else (entry.role, entry.description))
+    box = built.get(parts[0][1], _new_box)
+    last = box[0]
+    if (last is not None and last[0] == inputs and len(last[1]) == len(parts)
+            and all(s == t and a is b for (s, a), (t, b) in zip(last[1], parts))):
+        return last[2]
+    actor = _build(actor_id, name, pool, entry, related)
+    box[0] = (inputs, tuple(parts), actor)
+    return actor
+
+
+def _new_box(_: object) -> list[Any]:
+    return [None]
 
 
 def _build(

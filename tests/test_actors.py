@@ -652,3 +652,41 @@ def test_docs_example_is_valid() -> None:
 )
 def test_more_attribution_patterns(text: str, speaker: str, quote: str) -> None:
     assert [q.text for q in actors_of(text)[speaker].quotes] == [quote]
+
+
+def test_serve_builds_again_only_actors_whose_inputs_changed() -> None:
+    from dataclasses import replace
+
+    from sitegen.actor_overrides import parse_overrides
+    from sitegen.cache import Memory, memory_kept
+
+    a = (_aa("Joe Biden", "person", 2), _aa("Israel", "country", sentence="s1"))
+    b = (_aa("Israel", "country", sentence="s4"), _aa("Iran", "country", sentence="s4"))
+    c = (_aa("Hamas", "group", sentence="s2"),)
+    corpus = [("a", a), ("b", b), ("c", c)]
+    memory = Memory()
+
+    def served(per_article, overrides=None):
+        with memory_kept(memory):
+            out = merge_actors(per_article, overrides)
+        memory.sweep()
+        assert out == merge_actors(per_article, overrides)  # the same as without a memo
+        return {x.id: x for x in out}
+
+    first = served(corpus)
+    again = served(corpus)
+    assert all(again[k] is first[k] for k in first)  # nothing changed: the very same actors
+    # b edited (new article actors): Israel and Iran change; Joe Biden and Hamas are kept
+    edited = served([("a", a), ("b", (replace(b[0], mentions=b[0].mentions * 2), b[1])), ("c", c)])
+    assert edited["joe-biden"] is first["joe-biden"] and edited["hamas"] is first["hamas"]
+    assert edited["israel"].mention_count == 3 and edited["israel"] is not first["israel"]
+    # the same parts with other related actors, or under other slugs, are built again
+    related = served([("a", a), ("b", b), ("c", c + (_aa("Qatar", "country", sentence="s2"),))])
+    assert related["hamas"].related == ("qatar",)
+    renamed = served([("a", a), ("b", b), ("z", c)])
+    assert renamed["hamas"].articles == ("z",)
+    # the editor's role and description count too
+    served(corpus)
+    overrides = parse_overrides("actors:\n  hamas:\n    role: militant group\n    description: Rules Gaza.\n")
+    edited_entry = served(corpus, overrides)
+    assert (edited_entry["hamas"].role, edited_entry["hamas"].description) == ("militant group", "Rules Gaza.")
