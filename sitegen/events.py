@@ -279,6 +279,63 @@ def sentence_terms(sentences: Sequence[Sentence]) -> dict[str, frozenset[str]]:
     return {s.id: frozenset(_stem(t) for t in s.terms if not t.isdigit()) for s in sentences}
 
 
+def _count(terms_in: Sequence[Mapping[str, frozenset[str]]]) -> Counter[str]:
+    """Document frequency over sentences, counted in C (Counter over one chained iterable)."""
+    return Counter(chain.from_iterable(terms for of in terms_in for terms in of.values()))
+
+
+class _Counted:
+    """The document frequency of the last build and the articles' terms it counted."""
+
+    __slots__ = ("df", "seen")
+
+    def __init__(self) -> None:
+        self.df: Counter[str] | None = None
+        self.seen: dict[int, tuple[Mapping[str, frozenset[str]], int]] = {}  # id -> (terms, times)
+
+
+_COUNTED = object()  # the memo's key for the _Counted of the last build
+
+
+def _document_frequency(terms_in: Sequence[Mapping[str, frozenset[str]]], memo: Any) -> Counter[str]:
+    """:func:`_count`, or inside ``sitegen serve`` the last build's counts with the
+    articles' terms that left taken away and those that came added (the same
+    integers: an edit recounted one article, not 20,000 sentences).
+
+    Articles' terms are recognised by identity (the memo gives an unchanged
+    article the very same dict); the last build's are held, so their ids
+    cannot be taken by others meanwhile.
+    """
+    if memo is None:
+        return _count(terms_in)
+    state = memo.get(_COUNTED, lambda _: _Counted())
+    now: dict[int, tuple[Mapping[str, frozenset[str]], int]] = {}
+    for of in terms_in:
+        times = now.get(id(of), (of, 0))[1]
+        now[id(of)] = (of, times + 1)
+    last = state.seen
+    gone = [(of, times - now.get(key, (of, 0))[1]) for key, (of, times) in last.items()
+            if times > now.get(key, (of, 0))[1]]
+    came = [(of, times - last.get(key, (of, 0))[1]) for key, (of, times) in now.items()
+            if times > last.get(key, (of, 0))[1]]
+    if state.df is None or len(gone) + len(came) > len(now) // 4:
+        df = _count(terms_in)
+    else:
+        df = state.df.copy()
+        for of, times in came:
+            for _ in range(times):
+                df.update(chain.from_iterable(of.values()))
+        for of, times in gone:
+            for _ in range(times):
+                df.subtract(chain.from_iterable(of.values()))
+            for terms in of.values():
+                for t in terms:
+                    if df.get(t) == 0:
+                        del df[t]
+    state.df, state.seen = df, now
+    return df
+
+
 def merge_events(
     per_article: Sequence[tuple[str, Sequence[Event], Sequence[Sentence]]],
     actor_ids: dict[tuple[str, str], str] | None = None,
@@ -297,8 +354,7 @@ def merge_events(
     actor_ids = actor_ids or {}
     terms_in = [memo.get(sentences, sentence_terms) if memo is not None else sentence_terms(sentences)
                 for _, _, sentences in per_article]
-    # Document frequency over sentences, counted in C (Counter over one chained iterable).
-    df: Counter[str] = Counter(chain.from_iterable(terms for of in terms_in for terms in of.values()))
+    df = _document_frequency(terms_in, memo)
     n = max(1, sum(len(s) for _, _, s in per_article))
     idf = {t: math.log(1 + n / c) for t, c in df.items()}
 

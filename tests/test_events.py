@@ -199,3 +199,22 @@ def test_an_event_that_fits_two_clusters_equally_joins_the_later_one() -> None:
          [sent("s1", "Ministers budget farmers roads.")]),
     ])
     assert sorted(tuple(s.article for s in e.sources) for e in timeline) == [("a",), ("b", "c")]
+
+
+def test_serve_document_frequency_follows_the_articles_exactly() -> None:
+    from sitegen.cache import IdentityMemo
+    from sitegen.events import _count, _document_frequency
+
+    def article(*sentences: str) -> dict[str, frozenset[str]]:
+        return {f"s{i}": frozenset(s.split()) for i, s in enumerate(sentences)}
+
+    arts = [article("a b", "b c"), article("c d"), article("e f", "f"), article("g")] + [
+        article("a z") for _ in range(12)]
+    memo = IdentityMemo()
+    edited = article("c d x")  # replaces arts[1]: x comes, nothing goes
+    unique = article("only here", "here")  # comes, then goes: its terms must leave no zero count
+    for corpus in (arts, arts, [arts[0], edited] + arts[2:], [arts[0], edited, unique] + arts[2:],
+                   [arts[0], edited] + arts[2:], [arts[0], arts[0], edited] + arts[3:],  # one twice, one gone
+                   arts[:3], arts):  # most gone, then back: counted afresh
+        df = _document_frequency(corpus, memo)
+        assert dict(df) == dict(_count(corpus))
