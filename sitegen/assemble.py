@@ -8,7 +8,6 @@ the text to actor pages.  No NLP happens here.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -100,32 +99,44 @@ def _owners(actors: Sequence[Actor]) -> dict[tuple[str, str, str], str]:
     return owner
 
 
-def actor_id_map(analyses: Sequence[Analysis], actors: Sequence[Actor]) -> dict[tuple[str, str], str]:
-    """(article slug, article actor id) -> corpus actor id, by their mentions."""
-    owner = _owners(actors)
+def actor_id_map(analyses: Sequence[Analysis], actors: Sequence[Actor],
+                 owner: dict[tuple[str, str, str], str] | None = None) -> dict[tuple[str, str], str]:
+    """(article slug, article actor id) -> corpus actor id, by their mentions.
+
+    ``owner`` is :func:`_owners` of ``actors`` when the caller has it already.
+    """
+    get = (_owners(actors) if owner is None else owner).get
     out: dict[tuple[str, str], str] = {}
     for a in analyses:
+        slug = a.article.slug
         for article_actor in a.actors:
-            votes = Counter(owner.get((a.article.slug, m.sentence, m.text)) for m in article_actor.mentions)
-            votes.pop(None, None)
+            # The most votes, ties to the first named (Counter.most_common(1), without a Counter).
+            votes: dict[str, int] = {}
+            for m in article_actor.mentions:
+                o = get((slug, m.sentence, m.text))
+                if o is not None:
+                    votes[o] = votes.get(o, 0) + 1
             if votes:
-                out[(a.article.slug, article_actor.id)] = votes.most_common(1)[0][0]
+                out[(slug, article_actor.id)] = (next(iter(votes)) if len(votes) == 1
+                                                 else max(votes, key=votes.__getitem__))
     return out
 
 
-def mention_links(analyses: Sequence[Analysis], actors: Sequence[Actor]) -> dict[str, tuple[MentionLink, ...]]:
+def mention_links(analyses: Sequence[Analysis], actors: Sequence[Actor],
+                  owner: dict[tuple[str, str, str], str] | None = None) -> dict[str, tuple[MentionLink, ...]]:
     """Spans of each article's text to link to actor pages.
 
     The corpus actors record their mentions as (article, sentence, text); an
     article actor's mention carries the character offsets.  Hidden actors have
-    no corpus entry, so their mentions stay plain text.
+    no corpus entry, so their mentions stay plain text.  ``owner`` is
+    :func:`_owners` of ``actors`` when the caller has it already.
     """
-    owner = _owners(actors)
+    get = (_owners(actors) if owner is None else owner).get
     links: dict[str, tuple[MentionLink, ...]] = {}
     for a in analyses:
         slug = a.article.slug
-        links[slug] = _spans((m.start, m.end, owner.get((slug, m.sentence, m.text)))
-                             for article_actor in a.actors for m in article_actor.mentions)
+        links[slug] = _spans([(m.start, m.end, actor) for article_actor in a.actors for m in article_actor.mentions
+                              if (actor := get((slug, m.sentence, m.text)))])
     return links
 
 
@@ -149,12 +160,18 @@ def preview_links(briefing: Briefing, analysis: Analysis) -> tuple[MentionLink, 
 
 def _spans(spans: Iterable[tuple[int, int, str | None]]) -> tuple[MentionLink, ...]:
     """The linked spans (those with an actor) in text order, without overlaps."""
-    ordered = sorted((s for s in spans if s[2]), key=lambda s: (s[0], -s[1]))
+    ordered = sorted((s for s in spans if s[2]), key=_text_order)
     kept: list[MentionLink] = []
+    last_end = None
     for start, end, actor in ordered:
-        if not kept or start >= kept[-1].end:
+        if last_end is None or start >= last_end:
             kept.append(MentionLink(start, end, actor))  # type: ignore[arg-type]
+            last_end = end
     return tuple(kept)
+
+
+def _text_order(span: tuple[int, int, str | None]) -> tuple[int, int]:
+    return span[0], -span[1]
 
 
 # The overview is chosen among the newest this many articles: its cost grows
@@ -174,10 +191,11 @@ def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences
     ordered = sort_newest_first(analyses)
     overrides = load_overrides(data_dir / "actors.yaml")
     actors = merge_actors([(a.article.slug, a.actors) for a in ordered], overrides)
+    owner = _owners(actors)  # for actor_id_map and mention_links both
     period = corpus_period(a.article.meta.date for a in ordered)
     timeline = merge_events(
         [(a.article.slug, a.events, a.sentences) for a in reversed(ordered)],  # oldest article first
-        actor_id_map(ordered, actors),
+        actor_id_map(ordered, actors, owner),
         corpus_start=period[0] if period else None,
         memo=by_identity("event-terms"),
     )
@@ -203,7 +221,7 @@ def assemble(analyses: Sequence[Analysis], *, data_dir: Path, overview_sentences
         analyses=tuple(ordered),
         actors=actors,
         overview=items,
-        links=mention_links(ordered, actors),
+        links=mention_links(ordered, actors, owner),
         timeline=timeline,
         warnings=tuple(overrides.warnings),
     )
