@@ -257,7 +257,11 @@ def _similarity(terms_a: frozenset[str], terms_b: frozenset[str], idf: dict[str,
     shared = terms_a & terms_b
     if not shared:
         return 0.0
-    weight = sum(idf.get(t, 1.0) for t in shared)
+    # fsum: exactly rounded, so the same whatever order the set gives its terms in.
+    # sum() depended on it (string hashes differ from process to process): two
+    # clusters could tie in one build and not in the next, and the timeline of a
+    # 1,000-article corpus changed between two builds of the same files.
+    weight = math.fsum(idf.get(t, 1.0) for t in shared)
     smaller = min(weight_a, weight_b)
     return weight / smaller if smaller else 0.0
 
@@ -381,7 +385,7 @@ def merge_events(
             terms = terms_of.get(e.sentence, _EMPTY)
             actors = frozenset(a for a in (actor_ids.get((slug, x)) for x in e.actors) if a)
             # The terms' idf weight, summed once per event (it was once per comparison).
-            weight = sum(map(weight_of, terms))
+            weight = math.fsum(map(weight_of, terms))
             item = (slug, e, terms, actors, weight)
             home = None
             rank = _rank(e.precision)
@@ -414,9 +418,9 @@ def merge_events(
                             # An article returns to an event with the same date expression.
                             if slug in cluster.slugs and value != other.value:
                                 continue
-                            # _similarity, inline (the same sum in the same order)
+                            # _similarity, inline (the same exactly rounded sum)
                             smaller = weight if weight < other_weight else other_weight
-                            score = sum(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
+                            score = math.fsum(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
                             if not no_shared_actor(other_actors):
                                 score += 0.1
                             if score > best_score or (score == best_score and cluster.order > best_order):
