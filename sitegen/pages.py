@@ -311,7 +311,8 @@ def timeline_context(briefing: Briefing, names: dict[str, Actor],
         "background": [event_context(e, briefing, names) for e in background],
         "background_before": min(period).year - 1 if period else None,
         "event_count": len(main),
-        "total_events": len(everything),
+        # On the first page only: every page showing it would change with every event added.
+        "total_events": len(everything) if first else None,
         "key_count": sum(1 for e in main if e.key),
         "key_first": len(everything) > KEY_DATES_FROM,
         "actor_choices": [{"id": x.id, "name": x.name} for x in actor_choices[:60]],
@@ -383,7 +384,9 @@ def _timeline_page(renderer: Renderer, tp: Page, first: bool, briefing: Briefing
     shown = (*(events if events is not None else (e for e in briefing.timeline if not e.background)),
              *(background if first else ()))
     analysis = briefing._by_slug.get
-    dependencies = (tp.pager, first, total, start, *shown, None,
+    # Later pages show neither the event count nor the background (which the first date dates).
+    dependencies = (tp.pager, first, total if first else total > KEY_DATES_FROM, start if first else None,
+                    *shown, None,
                     *(names.get(i) for e in shown for i in e.actors), None,
                     *(analysis(s.article) for e in shown for s in e.sources), None, *(undated if first else ()))
     made: list[dict[str, Any]] = []

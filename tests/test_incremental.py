@@ -166,6 +166,8 @@ def test_serve_rebuilds_are_the_sites_fresh_builds_make(tmp_path: Path, monkeypa
     monkeypatch.setattr(assemble, "OVERVIEW_WINDOW", 2)  # "a", the oldest, is outside it
     project = tmp_path / "project"
     write_project(project)
+    with (project / "sitegen.yaml").open("a") as f:  # every listing split into pages
+        f.write(SPLIT)
     builder = ProjectBuilder(str(project / "sitegen.yaml"))
     builder(tmp_path / "serve-0")
     edits = [
@@ -196,6 +198,11 @@ def test_serve_rebuilds_are_the_sites_fresh_builds_make(tmp_path: Path, monkeypa
         builder(served)
         assert site_files(served) == fresh_site(project, tmp_path / f"fresh-{i}"), f"edit {i}"
     assert d.is_file()
+    split = [k for k in site_files(served) if "/by-year/" in k or "/by-letter/" in k or "/page/" in k]
+    assert len(split) > 5, split
+
+
+SPLIT = "pages:\n  articles_per_page: 2\n  actors_per_page: 3\n  events_per_page: 2\n  home_articles: 2\n"
 
 
 def fresh_site(project: Path, fresh: Path) -> dict[str, bytes]:
@@ -203,7 +210,8 @@ def fresh_site(project: Path, fresh: Path) -> dict[str, bytes]:
     import shutil
 
     shutil.copytree(project / "content", fresh / "content")
-    (fresh / "sitegen.yaml").write_text("site:\n  title: Test briefing\nbuild:\n  jobs: 1\n  cache: false\n")
+    config = (project / "sitegen.yaml").read_text().replace("build:\n", "build:\n  cache: false\n", 1)
+    (fresh / "sitegen.yaml").write_text(config)
     build(load_config(root=fresh))
     return {k: v for k, v in site_files(fresh / "build").items() if not k.startswith("pagefind/")}
 
