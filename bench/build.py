@@ -110,7 +110,7 @@ def serve_edit(folder: Path, path: Path) -> tuple[float, float]:
     and to it serving the whole site rebuilt.
 
     The server is started on the built project and left to settle (its first
-    build, the pipeline loading in the background); then one article is
+    build, the pipeline loading and the search index made in the background); then one article is
     edited and its page fetched every 20 ms until it shows the edit (the
     preview of the edited page, see sitegen/preview.py), then its log read
     every 20 ms until it says the rebuild of the whole site is served.  Both
@@ -146,7 +146,14 @@ def serve_edit(folder: Path, path: Path) -> tuple[float, float]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"sitegen serve did not start in {folder}: see serve.log")
             time.sleep(0.2)
-        time.sleep(5)  # the pipeline preloads in the background after the first build
+        # Settled: the pipeline preloads and the search index is made in the background
+        # after the first build (an editor reads before saving; this keeps them apart).
+        settle = time.monotonic() + 120
+        while "search index" not in log_path.read_text(encoding="utf-8", errors="replace"):
+            if time.monotonic() > settle:
+                break
+            time.sleep(0.2)
+        time.sleep(2)
         assert "review would continue" not in page()
         before = builds()
         edit_one(path)
