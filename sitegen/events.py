@@ -419,7 +419,7 @@ def merge_events(
                             if slug in cluster.slugs and value != other.value:
                                 continue
                             # _similarity, inline (the same exactly rounded sum)
-                            smaller = weight if weight < other_weight else other_weight
+                            smaller = weight if weight < other_weight else other_weight  # noqa: FURB136 - no call: hot loop
                             score = math.fsum(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
                             if not no_shared_actor(other_actors):
                                 score += 0.1

@@ -241,7 +241,8 @@ def test_interned_gives_back_last_builds_equal_objects_inside_serve_only() -> No
     memory = cache_mod.Memory()
     with cache_mod.memory_kept(memory):
         kept = cache_mod.interned("pairs", first, key=lambda x: x[0])
-        again = cache_mod.interned("pairs", [tuple(["a", 1]), ("b", 3), ("c", 4)], key=lambda x: x[0])
+        equal = tuple(["a", 1])  # noqa: C409 - equal to kept[0], another object
+        again = cache_mod.interned("pairs", [equal, ("b", 3), ("c", 4)], key=lambda x: x[0])
     assert again[0] is kept[0]  # equal to last build's "a": that very object
     assert again[1] == ("b", 3) and again[1] is not kept[1]  # changed: the new value
     assert again[2] == ("c", 4)

@@ -179,8 +179,8 @@ def test_serve_rebuilds_are_the_sites_fresh_builds_make(tmp_path: Path, monkeypa
     ]
     d = project / "content" / "d.md"
     edits += [  # an article added (every footer counts them), its date moved, one removed, a title changed
-        ("d", "", "---\ntitle: Shoukry in Jerusalem\ndate: 2024-03-04\nsource: Wire\n---\n\n"
-                  "Sameh Shoukry met Benjamin Netanyahu in Jerusalem on Thursday, Israeli officials said.\n"),
+        ("d", "", ("---\ntitle: Shoukry in Jerusalem\ndate: 2024-03-04\nsource: Wire\n---\n\n"
+                   "Sameh Shoukry met Benjamin Netanyahu in Jerusalem on Thursday, Israeli officials said.\n")),
         ("d", "date: 2024-03-04", "date: 2024-02-28"),
         ("b", None, None),
         ("c", "title: Blinken visits Israel", "title: Blinken in Israel"),
