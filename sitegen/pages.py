@@ -314,7 +314,8 @@ def timeline_context(briefing: Briefing, names: dict[str, Actor],
         # On the first page only: every page showing it would change with every event added.
         "total_events": len(everything) if first else None,
         "key_count": sum(1 for e in main if e.key),
-        "key_first": len(everything) > KEY_DATES_FROM,
+        # Not on a page without key dates (a year of a split timeline): it would open empty.
+        "key_first": len(everything) > KEY_DATES_FROM and any(e.key for e in main),
         "actor_choices": [{"id": x.id, "name": x.name} for x in actor_choices[:60]],
         "source_choices": sources,
         "undated": [display_title(a) for a in briefing.analyses if not a.article.meta.date] if first else [],

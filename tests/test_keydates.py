@@ -112,3 +112,21 @@ def test_timeline_gives_k_days_in_date_order_with_n_sentences() -> None:
     tl = timeline(corpus(), 2, 1)
     assert [d for d, _ in tl] == [D(2024, 3, 4), D(2024, 3, 9)]
     assert [[e.id for e in es] for _, es in tl] == [["e2"], ["e3"]]
+
+
+def test_a_timeline_page_without_key_dates_does_not_open_on_them() -> None:
+    """A year page of a split timeline may hold no key date: filtering on them by
+    default would open it empty ("0 events shown")."""
+    from dataclasses import replace
+
+    from sitegen.assemble import Briefing
+    from sitegen.pages import KEY_DATES_FROM, timeline_context
+
+    events = tuple(TimelineEvent(f"e{i}", f"2015-01-{i % 28 + 1:02d}", "day", D(2015, 1, i % 28 + 1),
+                                 D(2015, 1, i % 28 + 1), f"Event {i}.", (), ()) for i in range(KEY_DATES_FROM + 5))
+    briefing = Briefing(analyses=(), actors=(), overview=(), timeline=events)
+    page = timeline_context(briefing, {}, events[5:10], first=False)
+    assert page["key_count"] == 0 and page["key_first"] is False
+    keyed = (*events[:6], replace(events[6], key=True), *events[7:])
+    page = timeline_context(replace(briefing, timeline=keyed), {}, keyed[5:10], first=False)
+    assert page["key_count"] == 1 and page["key_first"] is True
