@@ -241,29 +241,11 @@ class _Cluster:
         return False
 
 
-def _compatible(start: int, end: int, rank: int, o_start: int, o_end: int, o_rank: int) -> bool:
-    """Whether two periods (day ordinals and precision ranks) can hold one event.
-
-    The same period, or one inside the other (a day inside its week); and a
-    decade does not make two sentences one event: only fine periods merge.
-    """
-    inside = (start >= o_start and end <= o_end) or (o_start >= start and o_end <= end)
-    return inside and min(rank, o_rank) <= _MONTH_RANK and max(rank, o_rank) <= _MERGE_RANK
-
-
-def _similarity(terms_a: frozenset[str], terms_b: frozenset[str], idf: dict[str, float],
-                weight_a: float, weight_b: float) -> float:
-    """The idf weight the two term sets share over the smaller one's (each set's weight given)."""
-    shared = terms_a & terms_b
-    if not shared:
-        return 0.0
-    # fsum: exactly rounded, so the same whatever order the set gives its terms in.
-    # sum() depended on it (string hashes differ from process to process): two
-    # clusters could tie in one build and not in the next, and the timeline of a
-    # 1,000-article corpus changed between two builds of the same files.
-    weight = math.fsum(idf.get(t, 1.0) for t in shared)
-    smaller = min(weight_a, weight_b)
-    return weight / smaller if smaller else 0.0
+# Sums of idf weights: exactly rounded, so the same whatever order a term set
+# iterates in.  sum() depended on it (string hashes differ from process to
+# process): two clusters could tie in one build and not in the next, and the
+# timeline of a 1,000-article corpus changed between two builds of the same files.
+_weight_sum = math.fsum
 
 
 def _stem(term: str) -> str:
@@ -272,7 +254,7 @@ def _stem(term: str) -> str:
 
 
 MERGE_THRESHOLD = 0.3
-_MERGE_RANK = _RANKS["season"]  # the coarsest period that merges (see _compatible)
+_MERGE_RANK = _RANKS["season"]  # the coarsest period that merges
 _MONTH_RANK = _RANKS["month"]  # one of the two periods must be this fine
 _LONGEST = 92  # days: the longest period of that precision or finer (a season)
 _BUCKET = 32  # days per bucket of the cluster index
@@ -364,7 +346,7 @@ def merge_events(
 
     # Clusters indexed by their best event's period: buckets of _BUCKET days by
     # its start, and in a bucket by the period itself (start, end, precision).
-    # Only periods up to a season merge (_compatible) and one must lie inside
+    # Only periods up to a season merge and one must lie inside
     # the other, so a candidate starts at most a season before the event's
     # start and at most at its end: only those buckets are searched, and
     # compatibility is decided once per period rather than once per cluster.
@@ -372,6 +354,7 @@ def merge_events(
     clusters: list[_Cluster] = []
     buckets: dict[int, dict[tuple[int, int, int], list[_Cluster]]] = {}
     weight_of = idf.__getitem__  # every term of every sentence has its idf
+    weigh = _weight_sum
 
     def period_of(cluster: _Cluster) -> tuple[int, int, int]:
         best = cluster.best[1]
@@ -385,7 +368,7 @@ def merge_events(
             terms = terms_of.get(e.sentence, _EMPTY)
             actors = frozenset(a for a in (actor_ids.get((slug, x)) for x in e.actors) if a)
             # The terms' idf weight, summed once per event (it was once per comparison).
-            weight = math.fsum(map(weight_of, terms))
+            weight = weigh(map(weight_of, terms))
             item = (slug, e, terms, actors, weight)
             home = None
             rank = _rank(e.precision)
@@ -405,7 +388,9 @@ def merge_events(
                     if bucket is None:
                         continue
                     for (o_start, o_end, o_rank), members in bucket.items():
-                        # _compatible, inline (this runs some 300,000 times at 1,000 articles)
+                        # Compatible periods (checked inline: some 300,000 times at 1,000 articles):
+                        # the same, or one inside the other (a day inside its week); and only fine
+                        # periods merge (a decade does not make two sentences one event).
                         if not ((start >= o_start and end <= o_end) or (o_start >= start and o_end <= end)):
                             continue
                         if not ((fine or o_rank <= _MONTH_RANK) and o_rank <= _MERGE_RANK):
@@ -418,9 +403,9 @@ def merge_events(
                             # An article returns to an event with the same date expression.
                             if slug in cluster.slugs and value != other.value:
                                 continue
-                            # _similarity, inline (the same exactly rounded sum)
+                            # The idf weight they share over the smaller one's, +0.1 for a shared actor
                             smaller = weight if weight < other_weight else other_weight  # noqa: FURB136 - no call: hot loop
-                            score = math.fsum(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
+                            score = weigh(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
                             if not no_shared_actor(other_actors):
                                 score += 0.1
                             if score > best_score or (score == best_score and cluster.order > best_order):
@@ -455,7 +440,7 @@ def merge_events(
             for _, _, _, ids, _ in members:
                 actors.extend(a for a in sorted(ids) if a not in actors)
         out.append(TimelineEvent(
-            id=_event_id_of(best.value, sources[0]), value=best.value, precision=best.precision,
+            id=_event_id(best.value, sources[0]), value=best.value, precision=best.precision,
             start=best.start, end=best.end, text=best.text, sources=sources, actors=tuple(actors),
             background=bool(horizon and best.end < horizon),
         ))
@@ -471,16 +456,12 @@ def _source_order(item: _Item) -> tuple[bool, str]:
     return item[1].anchor != "text", item[0]
 
 
-def _event_id(event: TimelineEvent) -> str:
+def _event_id(value: str, first: Source) -> str:
     """A stable id (the page anchor): from the date and the first source.
 
     Not a running number, so that a new event elsewhere leaves the others'
     ids, and the pages that show them, unchanged (incremental builds).
     """
-    return _event_id_of(event.value, event.sources[0])
-
-
-def _event_id_of(value: str, first: Source) -> str:
     digest = hashlib.sha1(f"{value}|{first.article}|{first.sentence}".encode()).hexdigest()
     return f"e-{digest[:10]}"
 

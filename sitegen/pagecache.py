@@ -237,7 +237,7 @@ class ObjectStore:
                 continue
             name = f"{self.root}/{key[:2]}/{key[2:]}"
             try:
-                if _unused(name):
+                if os.stat(name, follow_symlinks=False).st_nlink == 1:  # linked into no site
                     os.unlink(name)
                     removed += 1
                 else:
@@ -245,10 +245,6 @@ class ObjectStore:
             except OSError:
                 continue
         return removed, linked
-
-
-def _unused(path: str) -> bool:
-    return os.stat(path, follow_symlinks=False).st_nlink == 1
 
 
 def _templates_digest(folders: Iterable[Path]) -> str:

@@ -7,6 +7,7 @@ touches the disk.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -365,13 +366,9 @@ def _actor_page(renderer: Renderer, actor: Actor, briefing: Briefing, names: dic
         *(analysis(s.article) for e in events for s in e.sources),
     )
 
-    made: list[dict[str, Any]] = []
-
-    def context() -> dict[str, Any]:  # keyed on it and rendered from it: built once
-        if not made:
-            made.append(dict(section="actors", **actor_context(actor, briefing, names, events, texts)))
-        return made[0]
-
+    # Keyed on it and rendered from it: built once.
+    context = functools.cache(lambda: dict(section="actors",
+                                           **actor_context(actor, briefing, names, events, texts)))
     return _page(renderer, "actor.html", path, context, context, dependencies)
 
 
@@ -390,14 +387,9 @@ def _timeline_page(renderer: Renderer, tp: Page, first: bool, briefing: Briefing
                     *shown, None,
                     *(names.get(i) for e in shown for i in e.actors), None,
                     *(analysis(s.article) for e in shown for s in e.sources), None, *(undated if first else ()))
-    made: list[dict[str, Any]] = []
-
-    def context() -> dict[str, Any]:  # keyed on it and rendered from it: built once
-        if not made:
-            made.append(dict(section="timeline", pager=tp.pager,
-                             **timeline_context(briefing, names, events, first=first)))
-        return made[0]
-
+    # Keyed on it and rendered from it: built once.
+    context = functools.cache(lambda: dict(section="timeline", pager=tp.pager,
+                                           **timeline_context(briefing, names, events, first=first)))
     return _page(renderer, "timeline.html", tp.path, context, context, dependencies)
 
 
