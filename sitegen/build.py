@@ -57,6 +57,8 @@ class BuildResult:
     index_search: Callable[[], bool] | None = None
     # With build(keep_briefing=True): the assembled corpus (sitegen serve previews edits against it).
     briefing: Any = None
+    # sitegen serve: makes the next build's folder from this site, once it is served (writer.Spare).
+    prepare_next: Callable[[], Any] | None = None
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -226,12 +228,12 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
     import jinja2
 
     from .actors import ActorIdError, OverridesError
-    from .cache import AnalysisCache, assemble_cached
+    from .cache import AnalysisCache, assemble_cached, remembered
     from .executor import analyse_all, job_count
     from .pagecache import PageCache
     from .pages import render_site
     from .search import SearchIndexError, index_site
-    from .writer import OutputConflict, write_site
+    from .writer import OutputConflict, Spare, write_site
 
     started = time.perf_counter()
 
@@ -303,9 +305,13 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
         # Pagefind indexes the finished pages in the temporary folder, before the swap.
         store = pages.objects if pages else None
         index_jobs = job_count(jobs)
-        write_site(files.files, out, store=store,
-                   before_swap=None if search_later else lambda folder: index_site(folder, files.files, store,
-                                                                                   jobs=index_jobs))
+        spares = remembered("site-spare")  # sitegen serve: the last site's copy, made after it was served
+        start = spares.pop("next", None) if spares is not None else None
+        placed = write_site(files.files, out, store=store, start_from=start,
+                            before_swap=None if search_later else lambda folder: index_site(folder, files.files, store,
+                                                                                            jobs=index_jobs))
+        if spares is not None and store is not None:
+            spares["next"] = Spare(out, placed)
         if pages is not None:
             pages.save()
     except SearchIndexError as exc:
@@ -313,7 +319,8 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
     return BuildResult(output=out, articles=count, pages=sum(1 for f in files.files if f.endswith(".html")),
                        files=len(files), warnings=warnings, seconds=time.perf_counter() - started,
                        removed=removed, notes=notes, briefing=kept,
-                       index_search=_later_index(out, files.files, store, index_jobs) if search_later else None)
+                       index_search=_later_index(out, files.files, store, index_jobs) if search_later else None,
+                       prepare_next=spares["next"].make if spares is not None and store is not None else None)
 
 
 def _later_index(out: Path, files: Any, store: Any, jobs: int) -> Callable[[], bool]:

@@ -190,8 +190,15 @@ class ObjectStore:
         self.used.add(key)
         return key
 
-    def place(self, value: bytes | CachedPage, target: Path | str) -> None:
-        """Put the file ``value`` at ``target``: a hard link to its object, else a copy."""
+    def key(self, value: bytes | CachedPage) -> str:
+        """The digest of the file ``value``, stored if it is bytes (see :meth:`place`)."""
+        if isinstance(value, CachedPage):
+            self.used.add(value.digest)
+            return value.digest
+        return self.add(bytes(value))
+
+    def place(self, value: bytes | CachedPage, target: Path | str) -> str:
+        """Put the file ``value`` at ``target``: a hard link to its object, else a copy; return its digest."""
         if isinstance(value, CachedPage):
             key, data = value.digest, None
             self.used.add(key)
@@ -201,13 +208,14 @@ class ObjectStore:
         try:
             os.link(f"{self.root}/{key[:2]}/{key[2:]}", target)  # strings: 13,000 files, pathlib costs
             self.linked += 1
-            return
+            return key
         except OSError as exc:
             if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOENT, errno.EACCES):
                 raise
             if data is None:
                 data = self.path(key).read_bytes()  # ENOENT here: the object vanished; fail loudly
         Path(target).write_bytes(data)
+        return key
 
     def collect(self) -> int:
         """Remove objects no longer used by this build and not linked into any site."""

@@ -452,7 +452,7 @@ class ProjectBuilder:
             self.preloading.set()
             threading.Thread(target=_preload, args=(config["nlp.pipeline"],), daemon=True).start()
         return functools.partial(_after_serve, result.index_search, functools.partial(
-            _warm, self.memory, result.briefing), self.memory.flush)
+            _warm, self.memory, result.briefing), self.memory.flush, result.prepare_next)
 
     def preview(self, paths: list[Path]) -> dict[str, bytes] | None:
         """The edited articles' pages against the last good build (:mod:`sitegen.preview`), or None."""
@@ -480,8 +480,9 @@ class ProjectBuilder:
 
 
 def _after_serve(index_search: Callable[[], Any] | None, warm: Callable[[], None],
-                 flush: Callable[[], None] = lambda: None) -> Any:
-    """What follows a build once its site is served: collect, warm the memos, write
+                 flush: Callable[[], None] = lambda: None, prepare_next: Callable[[], Any] | None = None) -> Any:
+    """What follows a build once its site is served: collect, copy the site for the
+    next build to start from (:class:`sitegen.writer.Spare`), warm the memos, write
     the cache entries the build kept in memory (:meth:`sitegen.cache.Memory.flush`),
     the search index.
 
@@ -490,6 +491,8 @@ def _after_serve(index_search: Callable[[], Any] | None, warm: Callable[[], None
     after the reload rather than before it.
     """
     gc.collect()
+    if prepare_next is not None:
+        prepare_next()
     warm()  # first: an edit soon after the start should find the memos filled
     flush()
     return index_search() if index_search is not None else None

@@ -22,6 +22,7 @@ import os
 import secrets
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
@@ -178,8 +179,79 @@ def clean_stale(output: Path) -> list[Path]:
     return removed
 
 
+class Spare:
+    """``sitegen serve``: the next build's folder, made in the background from the site just served.
+
+    Linking 13,000 files into a new folder took 0.08 s of every rebuild at
+    1,000 articles, though an edit changes a few of them.  After a build is
+    served, :meth:`make` hard-links every file of that site (``placed``:
+    path -> object digest, what :func:`write_site` returned) into a new
+    hidden folder beside it; the next build (:func:`write_site` with
+    ``start_from``) renames that folder to its temporary name and changes
+    only the files whose digest differs, so the new site is still complete
+    before the swap and the served folders are never touched.  A spare that
+    is not finished when the next build wants it is dropped (that build
+    links every file, as before).
+    """
+
+    def __init__(self, site: Path, placed: dict[str, str]):
+        self.site = site
+        self.placed = placed
+        self.folder: Path | None = None
+        self.folders: set[str] = {""}  # the folders it holds ("" the top)
+        self.state = "new"  # -> making -> ready -> claimed; or dropped
+        self.lock = threading.Lock()
+
+    def make(self) -> bool:
+        """Make the folder (once); False if it could not be made or is no longer wanted."""
+        with self.lock:
+            if self.state != "new":
+                return False
+            self.state = "making"
+        folder = None
+        try:
+            folder = _new_folder(self.site.parent, f".{self.site.name}.spare-")
+            root, site = str(folder), str(self.site)
+            made = self.folders
+            for rel in self.placed:
+                parent = rel.rpartition("/")[0]
+                if parent not in made:
+                    os.makedirs(f"{root}/{parent}", exist_ok=True)
+                    made.add(parent)
+                # From the served site, not the store: the same inode, whatever the store does meanwhile.
+                os.link(f"{site}/{rel}", f"{root}/{rel}")
+        except OSError as exc:
+            log.debug("no spare folder for the next build: %s", exc)
+            with self.lock:
+                self.state = "dropped"
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            return False
+        with self.lock:
+            if self.state == "making":
+                self.state, self.folder = "ready", folder
+                return True
+        shutil.rmtree(folder, ignore_errors=True)  # dropped while it was made
+        return False
+
+    def claim(self) -> Path | None:
+        """The finished folder, now the caller's; None (and dropped) if it is not ready."""
+        with self.lock:
+            if self.state == "ready":
+                self.state = "claimed"
+                return self.folder
+            self.state = "dropped"
+            return None
+
+    def drop(self) -> None:
+        folder = self.claim()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def write_site(files: Mapping[str, Any], output: Path,
-               before_swap: Callable[[Path], Any] | None = None, *, store: Any = None) -> None:
+               before_swap: Callable[[Path], Any] | None = None, *, store: Any = None,
+               start_from: Spare | None = None) -> dict[str, str]:
     """Write ``files`` into ``output`` atomically: temp folder, then swap.
 
     The new site is written into a temporary folder beside ``output`` and
@@ -192,27 +264,52 @@ def write_site(files: Mapping[str, Any], output: Path,
     :class:`~sitegen.pagecache.CachedPage`): unchanged files keep their inode
     and mtime from build to build, and only new bytes are written.
     (The search indexer keeps what it adds in the store itself: see
-    :func:`sitegen.search.index_site`.)
+    :func:`sitegen.search.index_site`.)  Returns each file's object digest
+    (path -> digest; empty without a store).
+
+    ``start_from`` (with a store; ``sitegen serve``): a :class:`Spare` copy of
+    the last site; if it is ready, the temporary folder is that copy with only
+    the files that differ replaced, added or removed.
     """
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _new_folder(output.parent, f".{output.name}.new-")
+    tmp, old, folders = None, {}, set()
+    base = start_from.claim() if start_from is not None else None
+    if base is not None:
+        if store is not None:
+            try:
+                tmp = output.parent / f".{output.name}.new-{secrets.token_hex(4)}"
+                os.rename(base, tmp)
+                old, folders = start_from.placed, start_from.folders  # type: ignore[union-attr]
+            except OSError as exc:
+                log.debug("spare folder not used: %s", exc)
+                tmp = None
+        if tmp is None:
+            shutil.rmtree(base, ignore_errors=True)
+    if tmp is None:
+        tmp = _new_folder(output.parent, f".{output.name}.new-")
+    placed: dict[str, str] = {}
     try:
-        made: set[str] = set()
         root = str(tmp)  # paths as strings: pathlib costs more than the link (13,000 files at 1,000 articles)
-        for rel in sorted(files):
-            folder = rel.rpartition("/")[0]
-            if folder not in made:
-                os.makedirs(f"{root}/{folder}", exist_ok=True)
-                made.add(folder)
-            target = f"{root}/{rel}"
-            if store is not None:
-                store.place(files[rel], target)
-            else:
-                with open(target, "wb") as f:
-                    f.write(files[rel])
-            if _FAULT_DELAY:
-                time.sleep(_FAULT_DELAY)
+        if old and not _update(files, old, folders, root, store, placed):
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp = _new_folder(output.parent, f".{output.name}.new-")
+            root, old = str(tmp), {}
+        if not old:
+            made: set[str] = set()
+            for rel in sorted(files):
+                folder = rel.rpartition("/")[0]
+                if folder not in made:
+                    os.makedirs(f"{root}/{folder}", exist_ok=True)
+                    made.add(folder)
+                target = f"{root}/{rel}"
+                if store is not None:
+                    placed[rel] = store.place(files[rel], target)
+                else:
+                    with open(target, "wb") as f:
+                        f.write(files[rel])
+                if _FAULT_DELAY:
+                    time.sleep(_FAULT_DELAY)
         if before_swap is not None:
             before_swap(tmp)
         if _FAULT_DELAY:
@@ -220,6 +317,62 @@ def write_site(files: Mapping[str, Any], output: Path,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _swap(tmp, output)
+    return placed
+
+
+def _update(files: Mapping[str, Any], old: Mapping[str, str], made: set[str], root: str, store: Any,
+            placed: dict[str, str]) -> bool:
+    """Make the folder ``root``, which holds the files ``old`` (path -> digest) in the
+    folders ``made``, hold ``files``.
+
+    False (nothing changed) if a new file would stand where the old site has a
+    folder or a folder where it has a file: then the folder is made afresh.
+    """
+    made = set(made)
+    added = files.keys() - old.keys()
+    for rel in added:
+        folder = rel.rpartition("/")[0]
+        if rel in made or (folder not in made and any(f in old for f in _folders(folder))):
+            return False
+    for rel, value in files.items():
+        key = store.key(value)
+        placed[rel] = key
+        had = old.get(rel)
+        if had == key:
+            continue
+        target = f"{root}/{rel}"
+        if had is not None:
+            os.unlink(target)
+        else:
+            folder = rel.rpartition("/")[0]
+            if folder not in made:
+                os.makedirs(f"{root}/{folder}", exist_ok=True)
+                made.add(folder)
+        store.place(value, target)
+        if _FAULT_DELAY:
+            time.sleep(_FAULT_DELAY)
+    for rel in old.keys() - files.keys():
+        os.unlink(f"{root}/{rel}")
+        for folder in _folders(rel.rpartition("/")[0]):  # a fresh build has no empty folders
+            try:
+                os.rmdir(f"{root}/{folder}")
+            except OSError:
+                break
+    return True
+
+
+def _folders(folder: str) -> list[str]:
+    """``a/b/c`` -> ``[a/b/c, a/b, a]``."""
+    out = []
+    while folder:
+        out.append(folder)
+        folder = folder.rpartition("/")[0]
+    return out
+
+
+def _swap(tmp: Path, output: Path) -> None:
+    """Put the complete folder ``tmp`` at ``output`` (see the module's docstring)."""
     try:
         if output.is_dir() and not output.is_symlink() and exchange(tmp, output):
             # ``tmp`` now holds the previous site.

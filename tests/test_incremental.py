@@ -283,3 +283,52 @@ def test_serve_removes_the_objects_no_site_uses_any_more(tmp_path: Path) -> None
     stored = [p for p in objects.rglob("*") if p.is_file()]
     assert len(stored) > 10
     assert [p for p in stored if p.stat().st_nlink == 1] == []  # every object left is linked into serve-3 or serve-4
+
+
+def test_serve_builds_from_the_last_sites_copy_are_fresh_builds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a site is served, sitegen serve copies it (hard links) for the next build, which
+    then links only the files that changed (sitegen.writer.Spare); its site must still be
+    byte for byte a fresh build's, with no folder a fresh build does not have."""
+    from sitegen import build as build_module
+    from sitegen.pagecache import ObjectStore
+    from sitegen.server import ProjectBuilder
+
+    monkeypatch.setattr(build_module, "_later_index", lambda *a, **k: lambda: True)  # no Pagefind here
+    placed: list[str] = []
+    real_place = ObjectStore.place
+    monkeypatch.setattr(ObjectStore, "place", lambda self, value, target: placed.append(target)
+                        or real_place(self, value, target))
+    project = tmp_path / "project"
+    write_project(project)
+    with (project / "sitegen.yaml").open("a") as f:
+        f.write(SPLIT)
+    builder = ProjectBuilder(str(project / "sitegen.yaml"))
+    builder(tmp_path / "serve-0")()  # built, then what the server runs once it is served
+    edits = [
+        ("b", "An aid convoy reached", "A second aid convoy reached"),
+        ("d", "", ("---\ntitle: Shoukry in Jerusalem\ndate: 2024-03-04\nsource: Wire\n---\n\n"
+                   "Sameh Shoukry met Benjamin Netanyahu in Jerusalem on Thursday, Israeli officials said.\n")),
+        ("b", None, None),
+        ("d", None, None),
+    ]
+    for i, (slug, old, new) in enumerate(edits, start=1):
+        path = project / "content" / f"{slug}.md"
+        if old is None:
+            path.unlink()
+        elif old == "":
+            path.write_text(new)
+        else:
+            path.write_text(path.read_text().replace(old, new))
+        served = tmp_path / f"serve-{i}"
+        placed.clear()
+        builder(served)()
+        got = site_files(served)
+        assert got == fresh_site(project, tmp_path / f"fresh-{i}"), f"edit {i}"
+        before = site_files(tmp_path / f"serve-{i - 1}")
+        # Only the files that changed were linked: the rest were in the copy already.
+        assert len(placed) == sum(1 for k, v in got.items() if before.get(k) != v), f"edit {i}"
+        if i == 1:
+            assert 0 < len(placed) < len(got) / 2
+        fresh_folders = {p.relative_to(tmp_path / f"fresh-{i}" / "build") for p in (tmp_path / f"fresh-{i}" / "build").rglob("*")
+                         if p.is_dir() and "pagefind" not in p.parts}
+        assert {p.relative_to(served) for p in served.rglob("*") if p.is_dir()} == fresh_folders, f"edit {i}"
