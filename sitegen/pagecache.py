@@ -282,6 +282,7 @@ class PageCache:
             "config": dict(config_values),
         }, sort_keys=True, default=str).encode())
         self._env = self.env  # without the site-wide context (see site_wide)
+        self.setup = self.env  # the same: what the Jinja2 environment is made from is part of it
         self._keys: dict[int, str] = {}
         # Inside sitegen serve: path -> (env, template, dependencies, key) of the last build (known_key).
         self.known = remembered("page-keys")

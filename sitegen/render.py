@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta, nodes
 
 from .model import Analysis, Sentence
 
@@ -40,6 +41,9 @@ def environment(project_templates: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # An environment serves one build (or, in sitegen serve, builds with the very same
+        # template files: pages.render_site): no stat of the template file on every include.
+        auto_reload=False,
     )
     env.filters["date"] = format_date
     env.filters["period"] = lambda e: format_period(e.value, e.precision, e.start)
@@ -84,6 +88,27 @@ def relative_root(page_path: str) -> str:
     """The relative path from ``page_path`` back to the site's top folder."""
     depth = page_path.count("/")
     return "../" * depth if depth else ""
+
+
+def relative_url(target: str, folder: str, folder_parts: Sequence[str]) -> str:
+    """``posixpath.relpath(target, folder)``; ``folder_parts``: ``folder.split("/")``, [] for ``"."``.
+
+    A page links hundreds of times (an actor page with 250 events: 30 ms of
+    ``relpath``, which makes both paths absolute first).  The site's own paths
+    are already normal (``a/b.html#s1``: no empty, ``.`` or ``..`` part), and
+    for those this is relpath's algorithm on the parts (same result, tested
+    against it); anything else goes to relpath itself.
+    """
+    parts = target.split("/")
+    if not target or "" in parts or "." in parts or ".." in parts:
+        return posixpath.relpath(target, folder)
+    i = 0
+    for a, b in zip(folder_parts, parts):
+        if a != b:
+            break
+        i += 1
+    rel = [".."] * (len(folder_parts) - i) + parts[i:]
+    return "/".join(rel) if rel else "."
 
 
 def reading_minutes(words: int, words_per_minute: int) -> int:
@@ -169,6 +194,70 @@ def body_blocks(analysis: Analysis, links: Sequence[Any] = ()) -> list[RenderedB
     return out
 
 
+# What a memoised partial may read from its context (see memoise_partial): the item and
+# the page's links; of the environment's globals the pure ones (not lipsum: random text).
+_KEYABLE = frozenset({"item", "url"})
+_PURE_GLOBALS = frozenset({"range", "dict", "namespace", "cycler", "joiner"})
+
+
+def memoise_partial(env: jinja2.Environment, name: str, memo: Any) -> bool:
+    """Render the partial ``name`` once per ``item`` object and page folder (``sitegen serve``).
+
+    A timeline page includes ``partials/event.html`` for each of its
+    hundreds of events, and an actor page for each of the actor's events;
+    when one event changes, the page is rendered again with the others'
+    HTML the same.  With this, the included template's output is kept in
+    ``memo`` (a :class:`sitegen.cache.IdentityMemo`) under the ``item`` it
+    was given (``pages.event_context`` returns the very same dict while the
+    event, its actors and its sources' analyses are the same objects), the
+    page's folder (``url`` makes links relative to it) and the template's
+    source, so a user's own ``partials/event.html`` is memoised under its
+    own text, and an edit of it is seen at once.  Only a template that reads
+    nothing but ``item`` and ``url`` (and pure globals) and includes,
+    imports or extends nothing is memoised; any other is rendered each time
+    as before.  Returns whether it is memoised.  The include in the page is
+    unchanged (Jinja2 calls the included template's ``root_render_func``,
+    which is wrapped here), so the output is the same bytes.
+    """
+    try:
+        template = env.get_template(name)
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+    except jinja2.TemplateNotFound:
+        return False
+    tree = env.parse(source)
+    if next(tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)), None) is not None:
+        return False
+    if not meta.find_undeclared_variables(tree) <= _KEYABLE:  # (globals are not among these)
+        return False
+    if {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"} & (env.globals.keys() - _PURE_GLOBALS):
+        return False
+    render = template.root_render_func
+    if getattr(render, "memo", None) is memo:  # an environment kept from the last build: done
+        return True
+    concat = env.concat
+    template_key = (filename, source)
+
+    def new_fragments(item: Any) -> dict[Any, str]:
+        return {}
+
+    def root(context: Any) -> Any:
+        item, url = context.get("item"), context.get("url")
+        folder = getattr(url, "folder", None)
+        if folder is None or type(item) is not dict:
+            yield from render(context)
+            return
+        fragments = memo.get(item, new_fragments)
+        key = (template_key, folder)
+        html = fragments.get(key)
+        if html is None:
+            html = fragments[key] = concat(render(context))
+        yield html
+
+    root.memo = memo  # type: ignore[attr-defined]
+    template.root_render_func = root
+    return True
+
+
 class Renderer:
     """Renders pages; one instance per build."""
 
@@ -180,10 +269,14 @@ class Renderer:
         """Render ``template`` as the page at ``path`` (relative to the site)."""
         root = relative_root(path)
 
+        folder = posixpath.dirname(path) or "."
+        folder_parts = folder.split("/") if folder != "." else []
+
         def url(target: str) -> str:
             # Links between pages are relative to this page's folder.
-            rel = posixpath.relpath(target, posixpath.dirname(path) or ".")
-            return rel
+            return relative_url(target, folder, folder_parts)
+
+        url.folder = folder  # type: ignore[attr-defined]  # what its links depend on (memoise_partial)
 
         html = self.env.get_template(template).render(
             site=self.site, page_path=path, root=root, url=url, **context

@@ -464,8 +464,8 @@ class ProjectBuilder:
         if self.last is None:
             return None
         config, briefing, drafts = self.last
-        if self.env is None:
-            self.env = environment(config.folder("templates_dir"))
+        if self.env is None:  # the last build's, if it kept one (the same templates): compiled already
+            self.env = self.memory.dicts.get("jinja-env", {}).get("env") or environment(config.folder("templates_dir"))
         with memory_kept(self.memory), gc_paused():
             return preview_pages(config, briefing, paths, drafts=drafts, env=self.env)
 

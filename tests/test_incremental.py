@@ -210,6 +210,8 @@ def fresh_site(project: Path, fresh: Path) -> dict[str, bytes]:
     import shutil
 
     shutil.copytree(project / "content", fresh / "content")
+    if (project / "templates").is_dir():
+        shutil.copytree(project / "templates", fresh / "templates")
     config = (project / "sitegen.yaml").read_text().replace("build:\n", "build:\n  cache: false\n", 1)
     (fresh / "sitegen.yaml").write_text(config)
     build(load_config(root=fresh))
@@ -332,3 +334,34 @@ def test_serve_builds_from_the_last_sites_copy_are_fresh_builds(tmp_path: Path, 
         fresh_folders = {p.relative_to(tmp_path / f"fresh-{i}" / "build") for p in (tmp_path / f"fresh-{i}" / "build").rglob("*")
                          if p.is_dir() and "pagefind" not in p.parts}
         assert {p.relative_to(served) for p in served.rglob("*") if p.is_dir()} == fresh_folders, f"edit {i}"
+
+
+def test_serve_keeps_event_html_only_for_the_same_event_template(tmp_path: Path) -> None:
+    """sitegen serve renders each timeline event's HTML once and keeps it
+    (sitegen.render.memoise_partial): a user's own partials/event.html, an edit of
+    it, and one that reads more than its event must all give a fresh build's site."""
+    from sitegen.server import ProjectBuilder
+
+    project = tmp_path / "project"
+    write_project(project)
+    with (project / "sitegen.yaml").open("a") as f:
+        f.write(SPLIT)
+    builder = ProjectBuilder(str(project / "sitegen.yaml"))
+    builder(tmp_path / "serve-0")
+    partial = project / "templates" / "partials" / "event.html"
+    partial.parent.mkdir(parents=True)
+    body = project / "content" / "b.md"
+    versions = [
+        '<li class="mine">V1 {{ item.event.text }} <a href="{{ url(item.sources[0].href) }}">s</a></li>\n',
+        '<li class="mine">V2 {{ item.event.text }} <a href="{{ url(item.sources[0].href) }}">s</a></li>\n',
+        '<li class="mine">V3 {{ item.event.text }} on {{ page_path }}</li>\n',  # differs page by page
+    ]
+    for i, text in enumerate(versions, start=1):
+        partial.write_text(text)
+        body.write_text(body.read_text().replace("convoy reached", f"convoy {i} reached"))  # an event changes
+        served = tmp_path / f"serve-{i}"
+        builder(served)
+        got = site_files(served)
+        fresh = fresh_site(project, tmp_path / f"fresh-{i}")
+        assert got == fresh, f"version {i}"
+        assert text.split()[1].encode() in got["timeline/index.html"]
