@@ -42,13 +42,13 @@ def test_a_site_made_from_the_spare_is_the_site_written_afresh(tmp_path: Path, s
     linked = []
     real = store.place
     store.place = lambda value, target: linked.append(target) or real(value, target)  # type: ignore[method-assign]
-    site2, placed2 = written(tmp_path, "site-2", second, store, start_from=spare)
+    site2, _ = written(tmp_path, "site-2", second, store, start_from=spare)
     fresh, _ = written(tmp_path, "fresh", second, ObjectStore(tmp_path / "objects-2"))
     assert files_of(site2) == second == files_of(fresh)
     assert folders_of(site2) == folders_of(fresh)
     assert files_of(site1) == first  # the served site is never touched
-    for rel in second:
-        if first.get(rel) == second[rel]:  # unchanged: the same inode as in the last site, not linked again
+    for rel, data in second.items():
+        if first.get(rel) == data:  # unchanged: the same inode as in the last site, not linked again
             assert os.stat(site2 / rel).st_ino == os.stat(site1 / rel).st_ino
     if "a/b" not in second and "a/b/c.html/x.html" not in second:
         assert len(linked) == sum(1 for rel in second if first.get(rel) != second[rel])
