@@ -7,7 +7,9 @@ served while a build runs, and a handler that tests can call directly):
 * each build goes into a fresh folder; the server switches to it only when the
   build has succeeded, so a half-built site is never served, and a failed
   build leaves the last good site in place;
-* file events are polled and debounced (an editor's save is several writes);
+* file-system events (watchdog: inotify on Linux) wake the watcher, which
+  waits until they stop (an editor's save is several writes) and compares
+  snapshots of the watched files; without events it polls them;
 * every HTML page gets a small script before ``</body>`` that long-polls
   ``/livereload/EPOCH/ID`` and reloads the page when a rebuild has finished;
 * after a failed build every page also shows the error as a notice, until
@@ -22,8 +24,10 @@ import gc
 import html
 import logging
 import mimetypes
+import os
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 import time
@@ -60,22 +64,208 @@ Builder = Callable[[Path], Any]
 Previewer = Callable[[list[Path]], "dict[str, bytes] | None"]
 
 
-def snapshot(paths: Iterable[Path]) -> dict[str, tuple[int, int]]:
-    """(mtime, size) of every file under ``paths``, skipping editors' temp files."""
+SKIPPED_PREFIXES = (".", "#")  # editors' temp files: .#x (Emacs), .x.swp (Vim), #x#
+SKIPPED_SUFFIXES = ("~", ".swp", ".swx", ".tmp")
+
+
+def _skipped(name: str) -> bool:
+    return name.startswith(SKIPPED_PREFIXES) or name.endswith(SKIPPED_SUFFIXES)
+
+
+Snapshot = dict[str, tuple[int, int]]  # {path: (mtime in ns, size)}
+
+
+def snapshot(paths: Iterable[Path]) -> Snapshot:
+    """(mtime, size) of every file under ``paths``, skipping editors' temp files.
+
+    Hand-written walk over ``os.scandir`` (one ``stat`` per file, from the
+    directory entry) rather than ``Path.rglob`` and ``stat`` plus ``is_file``:
+    the same files (symlinked folders are not followed, symlinked files are,
+    folders whose names start with a dot are walked, ``__pycache__`` is not),
+    four times faster (3 ms instead of 13-16 ms for 1,000 articles); it is taken
+    after every change, before the rebuild starts.
+    """
     out: dict[str, tuple[int, int]] = {}
     for root in paths:
-        candidates = [root] if root.is_file() else sorted(root.rglob("*")) if root.is_dir() else []
-        for p in candidates:
-            name = p.name
-            if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swx", ".tmp")) or "__pycache__" in p.parts:
-                continue
+        top = str(root)
+        try:
+            st = os.stat(top)
+        except OSError:
+            continue  # missing: nothing to watch in it yet
+        if stat.S_ISREG(st.st_mode):
+            if not _skipped(os.path.basename(top)) and "__pycache__" not in Path(top).parts:
+                out[top] = (st.st_mtime_ns, st.st_size)
+            continue
+        if not stat.S_ISDIR(st.st_mode) or "__pycache__" in Path(top).parts:
+            continue
+        folders = [top]
+        while folders:
             try:
-                st = p.stat()
+                entries = os.scandir(folders.pop())
             except OSError:
                 continue  # removed while we looked
-            if p.is_file():
-                out[str(p)] = (st.st_mtime_ns, st.st_size)
+            with entries:
+                for entry in entries:
+                    name = entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if name != "__pycache__":
+                            folders.append(entry.path)
+                        continue
+                    if _skipped(name):
+                        continue
+                    try:
+                        st = entry.stat()  # follows a symlinked file, as Path.stat did
+                    except OSError:
+                        continue  # removed while we looked, or a broken symlink
+                    if stat.S_ISREG(st.st_mode):
+                        out[entry.path] = (st.st_mtime_ns, st.st_size)
     return out
+
+
+class FileEvents:
+    """File-system events (watchdog: inotify on Linux) that wake the watcher.
+
+    Events only say *that* something may have changed; the snapshot says
+    what (:meth:`LiveServer.watch`), so an event lost or doubled changes
+    nothing but when the watcher looks.  Only events under what is watched
+    wake it: a folder is watched recursively; a file (the config) through
+    its folder, not recursively, since an editor's save may replace the file
+    (a watch on the file itself would stay on the old one); a folder that
+    does not exist yet through its nearest existing parent, so that its
+    creation wakes the watcher, which then watches the new folder
+    (:meth:`sync`, before every snapshot).  The build's own output and cache,
+    the server's log or anything else beside the config file does not wake
+    it.  Opening and reading files is not listened to (the build reads every
+    article).
+
+    As in MkDocs' ``livereload`` (``observer.schedule`` per watched path, one
+    handler that wakes the build loop, which waits until events stop coming);
+    unlike it, the set of paths follows the config (re-read on every build).
+    """
+
+    def __init__(self, wake: Callable[[], None]):
+        import watchdog.events as ev
+        from watchdog.observers import Observer
+
+        self._wake = wake
+        self.observer = Observer(timeout=0.1)  # how long its threads take to notice stop()
+        self.kind = type(self.observer).__name__
+        if self.kind == "PollingObserver":  # no native API here: our own snapshot polls better
+            raise OSError("no file-system events on this platform")
+        # Not opened, closed without writing, or a folder's listing changed (its files' events come too).
+        # A touch is FileAttribEvent from watchdog 7 on, FileModifiedEvent before.
+        self._filter = [ev.FileCreatedEvent, ev.FileModifiedEvent, ev.FileDeletedEvent, ev.FileMovedEvent,
+                        ev.FileClosedEvent, ev.DirCreatedEvent, ev.DirDeletedEvent, ev.DirMovedEvent,
+                        *([ev.FileAttribEvent] if hasattr(ev, "FileAttribEvent") else [])]
+        handler = ev.FileSystemEventHandler()
+        handler.on_any_event = self._on_event  # type: ignore[method-assign]
+        self._handler = handler
+        self._scheduled: dict[tuple[str, bool, int, int], Any] = {}  # (folder, recursive, dev, inode): watch
+        self._folders: tuple[str, ...] = ()  # watched recursively
+        self._files: frozenset[str] = frozenset()  # watched alone
+        self._missing: tuple[str, ...] = ()  # watched folders or files not there yet
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._dead: set[str] = set()  # watched folders removed or moved away since the last sync
+        # Files written and not closed yet ({path: since}); only inotify reports closes.
+        self._closes = self.kind == "InotifyObserver"
+        self._writing: dict[str, float] = {}
+        self.wakes = 0  # events that concerned what is watched
+        self.observer.start()
+
+    def sync(self, paths: Iterable[Path]) -> None:
+        """Watch ``paths`` (folders recursively, files alone) and nothing else.
+
+        Raises OSError if the OS refuses a watch (e.g. the inotify watch limit).
+        """
+        folders, files, missing = [], set(), []
+        wanted: dict[tuple[str, bool, int, int], None] = {}
+        for path in paths:
+            p = os.path.abspath(path)
+            if os.path.isdir(p):
+                folders.append(p)
+                watched, recursive = p, True
+            else:
+                files.add(p) if os.path.exists(p) else missing.append(p)
+                watched, recursive = os.path.dirname(p), False
+                while not os.path.isdir(watched) and os.path.dirname(watched) != watched:
+                    watched = os.path.dirname(watched)
+            try:
+                st = os.stat(watched)
+            except OSError:
+                continue  # removed meanwhile: the next sync sees what is there
+            # A folder removed and made again (a git checkout), or moved away and
+            # another moved in, needs a new watch: the old one died with it.  Its
+            # inode tells when it was replaced, unless the new folder got the same
+            # number (tmpfs reuses them at once); the event of its removal tells then.
+            wanted[(watched, recursive, st.st_dev, st.st_ino)] = None
+        with self._lock:
+            self._folders = tuple(f.rstrip(os.sep) + os.sep for f in folders)
+            self._files = frozenset(files | set(missing))
+            self._missing = tuple(m.rstrip(os.sep) + os.sep for m in missing)
+            dead, self._dead = self._dead, set()
+        for key in [k for k in self._scheduled if k not in wanted or k[0] in dead]:
+            try:
+                self.observer.unschedule(self._scheduled.pop(key))
+            except (KeyError, OSError) as exc:  # its folder is gone
+                log.debug("unwatching %s: %s", key[0], exc)
+        for key in wanted:
+            if key not in self._scheduled:
+                folder, recursive = key[:2]
+                self._scheduled[key] = self.observer.schedule(self._handler, folder, recursive=recursive,
+                                                              event_filter=self._filter)
+
+    def _on_event(self, event: Any) -> None:
+        kind, src = event.event_type, os.fsdecode(event.src_path)
+        dest = os.fsdecode(getattr(event, "dest_path", "") or "")
+        with self._lock:
+            if not any(path and self._watches(path, event.is_directory) for path in (src, dest)):
+                return
+            if event.is_directory and kind in ("deleted", "moved"):
+                self._dead.add(src)
+            elif self._closes and not event.is_directory:
+                if kind == "modified":  # truncated or written: wait for the writer to close it
+                    self._writing.setdefault(src, time.monotonic())
+                elif kind in ("closed", "deleted", "moved"):
+                    self._writing.pop(src, None)
+            self.wakes += 1
+        self._wake()
+
+    def _watches(self, path: str, is_directory: bool) -> bool:
+        """Whether an event at ``path`` concerns what is watched (under the lock): what
+        the snapshot sees (not editors' temporary files), or a folder on the way to it."""
+        if is_directory:
+            return (path + os.sep).startswith(self._folders) or any(
+                m.startswith(path + os.sep) for m in self._missing) or path in self._files
+        return not _skipped(os.path.basename(path)) and (
+            path in self._files or path.startswith(self._folders))
+
+    def writing(self, patience: float = 2.0) -> bool:
+        """Whether a watched file was written and not closed since (inotify tells the close).
+
+        An editor's save by truncating and writing is one open file; a pause
+        between the two (a loaded machine) longer than the quiet time would
+        otherwise build the empty file first.  A file kept open longer than
+        ``patience`` seconds does not hold the watcher any longer.
+        """
+        if not self._closes:
+            return False
+        now = time.monotonic()
+        with self._lock:
+            for path, since in list(self._writing.items()):
+                if now - since > patience:
+                    del self._writing[path]
+            return bool(self._writing)
+
+    def stop(self) -> None:
+        """Stop the observer's threads (they end within a tenth of a second); idempotent."""
+        with self._lock:
+            stopped, self._stopped = self._stopped, True
+        if stopped:
+            return
+        self.observer.stop()
+        if self.observer.is_alive():
+            self.observer.join(timeout=5)
 
 
 RELOAD_SCRIPT = """<script>
@@ -107,7 +297,13 @@ class LiveServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, builder: Builder, watched: Callable[[], list[Path]], host: str = "127.0.0.1",
-                 port: int = 8000, *, poll: float = 0.3, debounce: float = 0.25, preview: Previewer | None = None):
+                 port: int = 8000, *, poll: float = 0.3, debounce: float = 0.25, settle: float = 0.05,
+                 rescan: float = 5.0, events: bool = True, preview: Previewer | None = None):
+        """``events``: wake on file-system events where the OS gives them (:class:`FileEvents`),
+        after ``settle`` seconds without one; else (or if they cannot be had) poll every
+        ``poll`` seconds, debounced by ``debounce``.  With events a snapshot is still taken
+        every ``rescan`` seconds, for what events may not show (a network file system).
+        """
         self.builder = builder
         self.watched = watched
         self.preview = preview
@@ -116,6 +312,12 @@ class LiveServer(ThreadingHTTPServer):
         self.overlay: dict[str, bytes] | None = None
         self.poll = poll
         self.debounce = debounce
+        self.settle = settle
+        self.rescan = rescan
+        self.use_events = events
+        self.events: FileEvents | None = None  # while the watcher runs on events
+        self._woken = threading.Event()  # set by an event under a watched path, and by close()
+        self.ready = threading.Event()  # the watcher waits for changes (for tests)
         self.workdir = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
         self.site: Path | None = None  # the last good build
         self.search_site: Path | None = None  # the last build whose search index is complete
@@ -197,31 +399,98 @@ class LiveServer(ThreadingHTTPServer):
                 log.info("search index updated in %.1f s", time.perf_counter() - started)
 
     def watch(self, baseline: dict[str, tuple[int, int]] | None = None) -> None:
-        """Poll the watched files; after a change has settled, rebuild.
+        """Watch the files; after a change has settled, rebuild.
 
         ``baseline`` is the state the last build saw; taken before that build,
-        so that a save made during or just after it is not missed.
+        so that a save made during or just after it is not missed: the
+        snapshot after each build is compared with the one taken before it.
+        Events (or the poll) only decide when to look; the snapshot decides
+        what changed.
         """
         last = baseline if baseline is not None else snapshot(self.watched())
-        while not self.stopping.wait(self.poll):
-            now = snapshot(self.watched())
-            if now == last:
-                continue
-            # Debounce: an editor's save (or a git checkout) is many writes.
-            while not self.stopping.wait(self.debounce):
-                again = snapshot(self.watched())
-                if again == now:
-                    break
-                now = again
+        self.events = self._start_events()
+        try:
+            first = True  # look at once: a save during the first build
+            while True:
+                now = self._next_change(last, first)
+                first = False
+                if now is None:
+                    return
+                changed = sorted(set(now.items()) ^ set(last.items()))
+                log.info("changed: %s", ", ".join(sorted({Path(p).name for p, _ in changed})[:5]) or "?")
+                edited = sorted({p for p, _ in changed})
+                if all(p in last and p in now for p in edited):  # edited, none added or removed
+                    self.show_preview([Path(p) for p in edited])
+                last = now
+                self.rebuild()
+        finally:
+            events, self.events = self.events, None
+            if events is not None:
+                events.stop()
+
+    def _start_events(self) -> FileEvents | None:
+        """The file-system events that wake the watcher, or None: then it polls."""
+        if not self.use_events:
+            log.debug("watching for changes by polling every %.2f s (events turned off)", self.poll)
+            return None
+        try:
+            events = FileEvents(self._woken.set)
+        except (ImportError, OSError) as exc:  # watchdog missing, or no inotify instance left
+            log.debug("watching for changes by polling every %.2f s (no file-system events: %s)", self.poll, exc)
+            return None
+        try:
+            events.sync(self.watched())
+        except OSError as exc:  # e.g. the inotify watch limit (fs.inotify.max_user_watches)
+            events.stop()
+            log.debug("watching for changes by polling every %.2f s (no file-system events: %s)", self.poll, exc)
+            return None
+        log.debug("watching for changes with file-system events (watchdog %s)", events.kind)
+        return events
+
+    def _next_change(self, last: Snapshot, first: bool = False) -> Snapshot | None:
+        """The next snapshot that differs from ``last``, once the files are quiet; None when stopping.
+
+        ``first``: look once before waiting (a save during the first build).
+        """
+        while not self.stopping.is_set():
+            if not first:
+                self.ready.set()
+            if self.events is None:
+                if not first and self.stopping.wait(self.poll):
+                    return None
+                first = False
+                now = snapshot(self.watched())
+                if now == last:
+                    continue
+                # Debounce: an editor's save (or a git checkout) is many writes.
+                while not self.stopping.wait(self.debounce):
+                    again = snapshot(self.watched())
+                    if again == now:
+                        return now
+                    now = again
+                return None
+            if first or self._woken.wait(self.rescan):
+                # Quiet: an editor's save is several writes (a temporary file and a
+                # rename, or truncate and write; a git checkout many), each an event.
+                first = False
+                self._woken.clear()
+                while self._woken.wait(self.settle) or self.events.writing():
+                    if self.stopping.is_set():
+                        return None
+                    self._woken.clear()
             if self.stopping.is_set():
-                return
-            changed = sorted(set(now.items()) ^ set(last.items()))
-            log.info("changed: %s", ", ".join(sorted({Path(p).name for p, _ in changed})[:5]) or "?")
-            edited = sorted({p for p, _ in changed})
-            if all(p in last and p in now for p in edited):  # edited, none added or removed
-                self.show_preview([Path(p) for p in edited])
-            last = now
-            self.rebuild()
+                return None
+            paths = self.watched()
+            try:
+                self.events.sync(paths)  # the config may have moved a folder; one may have appeared
+            except OSError as exc:
+                log.warning("file-system events failed (%s); watching by polling every %.2f s", exc, self.poll)
+                self.events.stop()
+                self.events = None
+            now = snapshot(paths)
+            if now != last:
+                return now
+        return None
 
     def show_preview(self, paths: list[Path]) -> bool:
         """Serve the edited pages over the last good build now, before the rebuild (see sitegen/preview.py)."""
@@ -263,11 +532,19 @@ class LiveServer(ThreadingHTTPServer):
                                         name="sitegen-serve", daemon=True)
         self._thread.start()
 
-    def close(self) -> None:
-        """Stop watching and serving; wake waiting reload requests; remove the builds."""
+    def stop_watching(self) -> None:
+        """Stop the watcher (and its file-system events, now) and wake waiting reload requests."""
         self.stopping.set()
+        self._woken.set()
+        events = self.events
+        if events is not None:
+            events.stop()
         with self.cond:
             self.cond.notify_all()
+
+    def close(self) -> None:
+        """Stop watching and serving; wake waiting reload requests; remove the builds."""
+        self.stop_watching()
         if self._thread is not None:
             self.shutdown()
             self._thread.join(timeout=5)
@@ -544,9 +821,7 @@ def serve(builder: Builder, watched: Callable[[], list[Path]], host: str = "127.
         flush = getattr(getattr(builder, "memory", None), "flush", None)
         if flush is not None:  # what the last build left for after its reload (sitegen.cache.Memory)
             flush()
-        server.stopping.set()
-        with server.cond:
-            server.cond.notify_all()
+        server.stop_watching()
         server.server_close()
         shutil.rmtree(server.workdir, ignore_errors=True)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.client
+import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -282,3 +284,240 @@ def test_no_preview_when_files_are_added_or_removed(previewing) -> None:
     (project.root / "content" / "new.txt").write_text("new")
     wait_for(lambda: s.builds == builds + 1 and s.epoch >= 2)
     assert project.previews == []
+
+
+# -- the watcher: file-system events, with polling as the fallback ------------------------
+
+class WatchedProject(FakeProject):
+    """FakeProject watching what a real project does: folders (one not made yet) and a config file."""
+
+    def __init__(self, root: Path):
+        super().__init__(root)
+        self.config = root / "sitegen.yaml"
+        self.config.write_text("site: {}\n")
+        self.data = root / "data" / "more"  # not there until a test makes it
+
+    def watched(self) -> list[Path]:
+        return [self.root / "content", self.data, self.config]
+
+
+def events_only(project: FakeProject, **kwargs) -> LiveServer:
+    """A server that polls once an hour: only a file-system event can wake it in a test."""
+    s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=3600, rescan=3600, **kwargs)
+    s.start_background()
+    assert s.ready.wait(10)  # the watcher waits for events
+    assert s.events is not None
+    return s
+
+
+@pytest.fixture
+def watching(tmp_path: Path):
+    project = WatchedProject(tmp_path / "project")
+    s = events_only(project)
+    yield s, project
+    s.close()
+
+
+def test_events_wake_the_watcher(watching) -> None:
+    s, project = watching
+    builds = s.builds
+    project.source.write_text("edited")
+    wait_for(lambda: "<p>edited</p>" in get(s, "/")[2])
+    assert s.builds == builds + 1
+    # An editor's save: a temporary file renamed over the article.
+    tmp = project.root / "content" / ".page.txt.tmp"
+    tmp.write_text("renamed over")
+    tmp.replace(project.source)
+    wait_for(lambda: "<p>renamed over</p>" in get(s, "/")[2])
+    # Touched: the same bytes, a new time (as the old poll saw it).
+    os.utime(project.source, ns=(time.time_ns(), time.time_ns() + 10**9))
+    wait_for(lambda: s.builds == builds + 3)
+    # The config replaced the same way (a watch on the file itself would have died with it).
+    tmp = project.root / ".sitegen.yaml.swp"
+    tmp.write_text("site: {title: x}\n")
+    tmp.replace(project.config)
+    wait_for(lambda: s.builds == builds + 4)
+
+
+def test_events_for_a_folder_made_after_the_start(watching) -> None:
+    s, project = watching
+    builds = s.builds
+    project.data.parent.mkdir()
+    time.sleep(0.3)  # its own event
+    project.data.mkdir()
+    (project.data / "people.yaml").write_text("a: 1\n")
+    wait_for(lambda: s.builds == builds + 1)
+    time.sleep(0.3)  # the new folder is watched from here on
+    builds = s.builds
+    (project.data / "people.yaml").write_text("a: 2\n")
+    wait_for(lambda: s.builds == builds + 1)
+
+
+def test_events_for_a_folder_removed_and_made_again(watching) -> None:
+    import shutil
+
+    s, project = watching
+    shutil.rmtree(project.root / "content")  # as a checkout of a branch may do, at once
+    (project.root / "content").mkdir()
+    project.source.write_text("back")
+    wait_for(lambda: "<p>back</p>" in get(s, "/")[2])
+    time.sleep(0.3)
+    project.source.write_text("and watched again")  # the new folder's watch, not the old one's
+    wait_for(lambda: "<p>and watched again</p>" in get(s, "/")[2])
+
+
+def test_events_for_unwatched_paths_build_nothing(watching) -> None:
+    s, project = watching
+    builds, calls = s.builds, project.calls
+    assert s.events is not None
+    wakes = s.events.wakes
+    (project.root / "serve.log").write_text("a log beside the config")
+    (project.root / "build").mkdir()
+    (project.root / "build" / "index.html").write_text("the build's output")
+    (project.root / "content" / ".page.txt.swp").write_text("an editor's swap file")
+    (project.root / "content" / "page.txt~").write_text("an editor's backup")
+    project.source.read_text()  # read, as the build does
+    time.sleep(0.6)
+    assert (s.builds, project.calls, s.events.wakes) == (builds, calls, wakes)  # not even woken
+    with (project.root / "serve.log").open("a") as log, \
+            (project.root / "content" / ".page.txt.swp").open("a") as swap:  # kept open
+        log.write("more log")
+        log.flush()
+        swap.write("more swap")
+        swap.flush()
+        project.source.write_text("then an edit")  # and the watcher still answers
+        wait_for(lambda: "<p>then an edit</p>" in get(s, "/")[2])
+        assert s.events is not None and not s.events.writing()  # nothing held it
+
+
+def test_events_a_burst_of_writes_builds_once(tmp_path: Path) -> None:
+    project = WatchedProject(tmp_path / "project")
+    s = events_only(project, settle=0.3)  # the quiet time, well above the gaps between writes
+    try:
+        builds = s.builds
+        for i in range(20):  # as a git checkout: many writes, each an event
+            project.source.write_text(f"burst {i}")
+            (project.root / "content" / f"other{i}.txt").write_text("x")
+            time.sleep(0.005)
+        wait_for(lambda: "<p>burst 19</p>" in get(s, "/")[2])
+        time.sleep(0.5)
+        assert s.builds == builds + 1
+    finally:
+        s.close()
+
+
+def test_events_a_pause_between_truncating_and_writing_builds_once(watching) -> None:
+    s, project = watching
+    builds = s.builds
+    with project.source.open("w") as f:  # truncated: an event
+        time.sleep(0.4)  # longer than the quiet time (a loaded machine)
+        f.write("written after a pause")
+    wait_for(lambda: "<p>written after a pause</p>" in get(s, "/")[2])
+    time.sleep(0.3)
+    assert s.builds == builds + 1 and s.error is None  # not a build of the empty file first
+
+
+class ReadsFirst(FakeProject):
+    """A build that reads the source, then waits for ``release``: a save meanwhile is not in it."""
+
+    def __init__(self, root: Path):
+        super().__init__(root)
+        self.release = threading.Event()
+        self.release.set()
+        self.reading = threading.Event()
+
+    def build(self, out: Path) -> None:
+        self.calls += 1
+        text = self.source.read_text()
+        self.reading.set()
+        assert self.release.wait(10)
+        (out / "articles").mkdir(parents=True)
+        (out / "index.html").write_text(PAGE.format(text=text))
+
+
+def test_events_a_save_during_a_build_is_built_after_it(tmp_path: Path) -> None:
+    project = ReadsFirst(tmp_path / "project")
+    s = events_only(project)
+    try:
+        builds = s.builds
+        project.release.clear()  # the next build waits, with what it read
+        project.reading.clear()
+        project.source.write_text("first")
+        assert project.reading.wait(10)
+        project.source.write_text("saved while building")
+        time.sleep(0.2)  # its events come while the build runs
+        project.release.set()
+        wait_for(lambda: "<p>saved while building</p>" in get(s, "/")[2])
+        assert s.builds == builds + 2
+    finally:
+        project.release.set()
+        s.close()
+
+
+def test_close_stops_the_events_promptly(tmp_path: Path) -> None:
+    project = WatchedProject(tmp_path / "project")
+    s = events_only(project)
+    events = s.events
+    assert events is not None and events.observer.is_alive()
+    started = time.monotonic()
+    s.close()
+    assert time.monotonic() - started < 2
+    assert not events.observer.is_alive() and not any(e.is_alive() for e in events.observer.emitters)
+    assert s._watcher is not None and not s._watcher.is_alive()
+
+
+def test_polls_without_watchdog(project: FakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "watchdog.observers", None)  # import fails
+    s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05, debounce=0.05, rescan=3600)
+    s.start_background()
+    try:
+        assert s.ready.wait(10)
+        assert s.events is None
+        project.source.write_text("polled")
+        wait_for(lambda: "<p>polled</p>" in get(s, "/")[2])
+    finally:
+        s.close()
+
+
+def test_polls_when_the_os_refuses_a_watch(project: FakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import server as server_module
+
+    def refuse(self, paths):  # as inotify does past fs.inotify.max_user_watches
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(server_module.FileEvents, "sync", refuse)
+    s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05, debounce=0.05, rescan=3600)
+    s.start_background()
+    try:
+        assert s.ready.wait(10)
+        assert s.events is None
+        project.source.write_text("polled")
+        wait_for(lambda: "<p>polled</p>" in get(s, "/")[2])
+    finally:
+        s.close()
+
+
+def test_snapshot_sees_files_not_editors_temporary_ones(tmp_path: Path) -> None:
+    from sitegen.server import snapshot
+
+    root = tmp_path / "content"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "a.md").write_text("a")
+    (root / ".hidden").mkdir()
+    (root / ".hidden" / "b.md").write_text("b")
+    (root / "__pycache__").mkdir()
+    (root / "__pycache__" / "c.pyc").write_text("c")
+    for name in (".#a.md", "#a.md#", "a.md~", ".a.md.swp", "x.swx", "y.tmp"):
+        (root / name).write_text("temporary")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "d.md").write_text("d")
+    (root / "linked.md").symlink_to(tmp_path / "elsewhere" / "d.md")
+    (root / "linked-folder").symlink_to(tmp_path / "elsewhere")  # not followed
+    (root / "broken.md").symlink_to(tmp_path / "nowhere")
+    config = tmp_path / "sitegen.yaml"
+    config.write_text("site: {}\n")
+    shot = snapshot([root, config, tmp_path / "missing"])
+    assert sorted(Path(p).relative_to(tmp_path).as_posix() for p in shot) == [
+        "content/.hidden/b.md", "content/linked.md", "content/sub/a.md", "sitegen.yaml"]
+    st = (tmp_path / "elsewhere" / "d.md").stat()
+    assert shot[str(root / "linked.md")] == (st.st_mtime_ns, st.st_size)
