@@ -465,7 +465,7 @@ def article_preview(config: Config, briefing: Briefing, analysis: Analysis,
     """
     env = env or environment(config.folder("templates_dir"))
     renderer = Renderer(env, site_context(config, len(briefing.analyses)))
-    names = {actor.id: actor for actor in briefing.actors}
+    names = briefing.actors_by_id
     links = preview_links(briefing, analysis)
     page = _article_page(renderer, analysis, links, names, config["build.words_per_minute"])
     return article_path(analysis.article.slug), page

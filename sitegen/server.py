@@ -790,6 +790,7 @@ def _warm(memory: Any, briefing: Any) -> None:
 
     terms, data = memory.memo("event-terms"), memory.memo("analysis-json")
     digests = memory.memo("overview-sentences")
+    briefing.mention_owners, briefing.actors_by_id  # noqa: B018 - made now, for the next edit's preview
     for a in briefing.analyses:
         terms.get(a.sentences, sentence_terms)
         data.get(a, analysis_json)

@@ -62,3 +62,50 @@ def test_no_preview_where_only_a_build_can_show_the_change(tmp_path: Path) -> No
     assert preview_pages(config, briefing, [content / "c.md"], drafts=False) is None
     edit(content / "a.md", "title: Talks resume in Cairo", "title: Talks resume in Cairo\nslug: moved")
     assert preview_pages(config, briefing, [content / "a.md"], drafts=False) is None
+
+
+def test_is_article_is_find_articles_for_one_file(tmp_path: Path) -> None:
+    from sitegen.ingest import find_articles
+    from sitegen.preview import is_article
+
+    content = tmp_path / "content"
+    for rel in ("a.md", "B.MARKDOWN", "c.txt", "d.html", "e.htm", "notes.rst", "sub/f.md", "sub/deeper/g.md",
+                ".hidden.md", ".drafts/h.md", "_private/i.md", "sub/_j.md", "image.png"):
+        (content / rel).parent.mkdir(parents=True, exist_ok=True)
+        (content / rel).write_text("x")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "k.md").write_text("x")
+    (content / "linked.md").symlink_to(tmp_path / "elsewhere" / "k.md")  # an article
+    (content / "linked-folder").symlink_to(tmp_path / "elsewhere", target_is_directory=True)  # not entered
+    (content / "folder.md").mkdir()  # not a file
+    articles = set(find_articles(content))
+    candidates = [p for p in content.rglob("*")] + [content / "linked-folder" / "k.md", content / "missing.md",
+                                                     tmp_path / "elsewhere" / "k.md", tmp_path / "sitegen.yaml"]
+    assert len(articles) == 8
+    for p in candidates:
+        assert is_article(content, p) == (p in articles), p
+
+
+def test_serve_preview_follows_a_template_added_between_builds(tmp_path: Path) -> None:
+    """The previews keep their Jinja2 environment from build to build, until a template changes."""
+    from sitegen.render import THEME
+    from sitegen.server import ProjectBuilder
+
+    project = tmp_path / "project"
+    write_project(project)
+    builder = ProjectBuilder(str(project / "sitegen.yaml"))
+    builder(tmp_path / "serve-0")
+    article = project / "content" / "a.md"
+    edit(article, "Shoukry told reporters in Cairo.", "Shoukry told reporters in Cairo.\n\nThe review would continue.")
+    assert b"The review would continue" in builder.preview([article])["articles/talks-resume-in-cairo.html"]
+    builder(tmp_path / "serve-1")
+    (project / "templates").mkdir(exist_ok=True)
+    theme = (THEME / "templates" / "article.html").read_text()
+    (project / "templates" / "article.html").write_text(theme.replace('<article class="article">',
+                                                                      '<article class="article overridden">'))
+    builder(tmp_path / "serve-2")  # a template change: built, not previewed
+    edit(article, "The review would continue.", "The review would go on.")
+    page = builder.preview([article])["articles/talks-resume-in-cairo.html"]
+    assert b"The review would go on" in page and b"overridden" in page
+    builder(tmp_path / "serve-3")
+    assert page == (tmp_path / "serve-3" / "articles" / "talks-resume-in-cairo.html").read_bytes()
