@@ -114,7 +114,10 @@ def serve_edit(folder: Path, path: Path) -> tuple[float, float]:
     edited and its page fetched every 20 ms until it shows the edit (the
     preview of the edited page, see sitegen/preview.py), then its log read
     every 20 ms until it says the rebuild of the whole site is served.  Both
-    include the watcher's poll (0.3 s) and debounce (0.25 s): what an editor waits for.
+    include the watcher's wait, what an editor waits for: with file-system
+    events (watchdog; inotify on Linux) 50 ms of quiet after the save's last
+    event, then a snapshot of the watched files (3 ms at 1,000 articles);
+    where there are none, the poll (0.3 s) and debounce (0.25 s).
     """
     import socket
     import urllib.request
