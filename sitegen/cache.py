@@ -264,6 +264,12 @@ def interned(kind: str, values: Sequence[T], key: Callable[[T], Hashable]) -> tu
     events, mention links): what one edit left equal is then identical to
     last time, so the steps after can tell unchanged inputs by identity
     (:meth:`sitegen.pagecache.PageCache.known_key`).  Outside serve: unchanged.
+
+    Each key also remembers the value last given for it: when the next build
+    gives that very object again (an actor the merge reused, an article's links
+    kept), it is known equal without comparing (comparing a few thousand
+    actors field by field took 0.05-0.07 s of a rebuild at 1,000 articles).
+    Values are frozen, so an object once found equal stays equal.
     """
     memory = _MEMORY
     if memory is None:
@@ -271,11 +277,18 @@ def interned(kind: str, values: Sequence[T], key: Callable[[T], Hashable]) -> tu
     with memory.lock:
         last = memory.interned.get(kind, {})
     out = []
+    now: dict[Hashable, tuple[Any, Any]] = {}
     for value in values:
-        old = last.get(key(value))
-        out.append(old if old is not None and (old is value or old == value) else value)
+        k = key(value)
+        hit = last.get(k)  # (the value given out, the last value found equal to it)
+        if hit is not None and (hit[1] is value or hit[0] is value or hit[0] == value):
+            out.append(hit[0])
+            now[k] = (hit[0], value)
+        else:
+            out.append(value)
+            now[k] = (value, value)
     with memory.lock:
-        memory.interned[kind] = {key(v): v for v in out}
+        memory.interned[kind] = now
     return tuple(out)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 import pytest
@@ -247,6 +249,36 @@ def test_interned_gives_back_last_builds_equal_objects_inside_serve_only() -> No
     assert again[1] == ("b", 3) and again[1] is not kept[1]  # changed: the new value
     assert again[2] == ("c", 4)
     assert set(memory.interned["pairs"]) == {"a", "b", "c"}
+
+
+def test_interned_does_not_compare_a_value_it_found_equal_last_time_again() -> None:
+    compared = []
+
+    @dataclass(frozen=True)
+    class Value:
+        key: str
+        n: int
+
+        def __eq__(self, other: object) -> bool:
+            compared.append(self.key)
+            return isinstance(other, Value) and (self.key, self.n) == (other.key, other.n)
+
+        __hash__ = object.__hash__
+
+    memory = cache_mod.Memory()
+    key = attrgetter("key")
+    with cache_mod.memory_kept(memory):
+        kept = cache_mod.interned("values", [Value("a", 1)], key=key)
+        made = Value("a", 1)  # a new build's equal value (the merge made it anew)
+        assert cache_mod.interned("values", [made], key=key)[0] is kept[0]
+        assert compared == ["a"]
+        # The next build gives the same object again (the merge reused it): known equal, not compared.
+        assert cache_mod.interned("values", [made], key=key)[0] is kept[0]
+        assert compared == ["a"]
+        changed = Value("a", 2)
+        assert cache_mod.interned("values", [changed], key=key)[0] is changed
+        # Once replaced, neither the old value nor the one found equal to it counts as unchanged.
+        assert cache_mod.interned("values", [made], key=key)[0] is made
 
 
 def test_serve_writes_cache_entries_after_the_build(tmp_path: Path) -> None:
