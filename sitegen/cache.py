@@ -625,7 +625,8 @@ def assemble_cached(cache: AnalysisCache | None, analyses: Any, **options: Any) 
     loaded = store.get("briefing", memo_key)
     memo = _UsedKeys(loaded if isinstance(loaded, dict) else {})
     briefing = interned_briefing(assemble(analyses, memo=memo, **options))
-    store.put("briefing", memo_key, {k: v for k, v in memo.items() if k in memo.used})
+    if memo.used:  # the overview was made: keep what it read (a reused overview reads nothing)
+        store.put("briefing", memo_key, {k: v for k, v in memo.items() if k in memo.used})
     fields = {f.name: getattr(briefing, f.name) for f in dataclass_fields(briefing) if f.name != "analyses"}
     store.put("briefing", key, (tuple(a.article.slug for a in briefing.analyses), fields))
     return briefing

@@ -156,6 +156,56 @@ def test_assemble_from_the_cache_equals_assembling(project: Path) -> None:
     assert cache.store.hits == hits + 1  # the overview memo only: the data folder is part of the key
 
 
+def test_serve_keeps_the_overview_memo_through_a_build_that_reused_the_overview(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit outside the overview's window reuses the last overview: the per-article
+    memo it did not read must survive it, or the next edit inside the window redoes
+    every article of the window (1.8 s at 1,000 articles instead of 0.1)."""
+    from dataclasses import replace
+
+    from sitegen import assemble as assemble_mod
+    from sitegen import overview as overview_mod
+    from sitegen.build import load_articles
+    from sitegen.cache import AnalysisCache, Memory, assemble_cached, memory_kept
+    from sitegen.executor import analyse_all
+
+    monkeypatch.setattr(assemble_mod, "OVERVIEW_WINDOW", 2)  # "a", the oldest, is outside it
+    config = load_config(root=project)
+    cache = AnalysisCache(config.folder("build.cache_dir"), config.analysis_key)
+    articles, _, _ = load_articles(config, drafts=False, cache=cache)
+    analyses = {Path(a.article.path).stem: a for a in analyse_all(articles, config.analysis_key, cache, jobs=1)}
+    options = {"data_dir": config.folder("data_dir"), "overview_sentences": 2, "key_date_limit": 12}
+    made: list[str] = []
+    real = overview_mod._article_candidates
+
+    def counting(article: overview_mod.OverviewInput) -> object:
+        made.append(next(k for k, a in analyses.items() if a.article.slug == article.slug))
+        return real(article)
+
+    monkeypatch.setattr(overview_mod, "_article_candidates", counting)
+
+    def edited(slug: str, sentences: bool) -> None:
+        a = analyses[slug]
+        article = replace(a.article, meta=replace(a.article.meta, title=f"{a.article.meta.title} (updated)"))
+        changed = (replace(a.sentences[0], text=a.sentences[0].text + " "),) + a.sentences[1:] if sentences else a.sentences
+        analyses[slug] = replace(a, article=article, sentences=changed)
+
+    memory = Memory()
+    with memory_kept(memory):
+        assemble_cached(cache, list(analyses.values()), **options)
+        memory.sweep()
+        made.clear()
+        edited("a", sentences=False)  # outside the window: the last overview is reused
+        assemble_cached(cache, list(analyses.values()), **options)
+        memory.sweep()
+        assert made == []
+        edited("c", sentences=True)  # inside: only "c" is looked at again
+        briefing = assemble_cached(cache, list(analyses.values()), **options)
+        memory.sweep()
+    assert made == ["c"]
+    assert briefing.overview == assemble_mod.assemble(list(analyses.values()), **options).overview
+
+
 def test_serve_rebuilds_are_the_sites_fresh_builds_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """sitegen serve keeps analyses and what was derived from them between builds
     (sitegen.cache.Memory: identity memos, the last overview); after each edit its
