@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -211,20 +212,25 @@ class TimelineEvent:
         }
 
 
-# (article slug, event, its sentence's terms, its corpus actor ids, the terms' idf weight)
-_Item = tuple[str, Event, frozenset[str], frozenset[str], float]
+# (article slug, event, its sentence's terms, its corpus actor ids, the terms' idf weight,
+#  its period: start and end ordinals and precision rank)
+_Period = tuple[int, int, int]
+_Item = tuple[str, Event, frozenset[str], frozenset[str], float, _Period]
 
 
 class _Cluster:
-    """Events merged as one; ``best`` is the one whose date and wording the timeline shows."""
+    """Events merged as one; ``best`` is the one whose date and wording the timeline shows
+    (``terms`` and ``period`` are the best one's, read in the merge's inner loop)."""
 
-    __slots__ = ("order", "events", "slugs", "best")
+    __slots__ = ("order", "events", "slugs", "best", "terms", "period")
 
     def __init__(self, order: int, first: _Item):
         self.order = order  # creation order: ties between candidate clusters go to the later one
         self.events = [first]
         self.slugs = {first[0]}
         self.best = first
+        self.terms = first[2]
+        self.period = first[5]
 
     @staticmethod
     def rank(e: _Item) -> tuple[bool, int, str, str]:
@@ -237,6 +243,8 @@ class _Cluster:
         self.slugs.add(e[0])
         if self.rank(e) < self.rank(self.best):
             self.best = e
+            self.terms = e[2]
+            self.period = e[5]
             return True
         return False
 
@@ -256,8 +264,6 @@ def _stem(term: str) -> str:
 MERGE_THRESHOLD = 0.3
 _MERGE_RANK = _RANKS["season"]  # the coarsest period that merges
 _MONTH_RANK = _RANKS["month"]  # one of the two periods must be this fine
-_LONGEST = 92  # days: the longest period of that precision or finer (a season)
-_BUCKET = 32  # days per bucket of the cluster index
 
 
 def sentence_terms(sentences: Sequence[Sentence]) -> dict[str, frozenset[str]]:
@@ -344,108 +350,230 @@ def merge_events(
     n = max(1, sum(len(s) for _, _, s in per_article))
     idf = {t: math.log(1 + n / c) for t, c in df.items()}
 
-    # Clusters indexed by their best event's period: buckets of _BUCKET days by
-    # its start, and in a bucket by the period itself (start, end, precision).
-    # Only periods up to a season merge and one must lie inside
-    # the other, so a candidate starts at most a season before the event's
-    # start and at most at its end: only those buckets are searched, and
-    # compatibility is decided once per period rather than once per cluster.
-    # (Comparing every event with every cluster took minutes at 1,000 articles.)
-    clusters: list[_Cluster] = []
-    buckets: dict[int, dict[tuple[int, int, int], list[_Cluster]]] = {}
+    # Every event with what the merge compares it by.  A cluster's period is its best
+    # event's, so the periods clusters can have are the events' own.
     weight_of = idf.__getitem__  # every term of every sentence has its idf
     weigh = _weight_sum
-
-    def period_of(cluster: _Cluster) -> tuple[int, int, int]:
-        best = cluster.best[1]
-        return best.start.toordinal(), best.end.toordinal(), _rank(best.precision)
-
-    def index(cluster: _Cluster, period: tuple[int, int, int]) -> None:
-        buckets.setdefault(period[0] // _BUCKET, {}).setdefault(period, []).append(cluster)
-
+    ranks = _RANKS
+    unranked = len(PRECISION_ORDER)
+    items: list[_Item] = []
     for (slug, events, _), terms_of in zip(per_article, terms_in):
         for e in events:
             terms = terms_of.get(e.sentence, _EMPTY)
-            actors = frozenset(a for a in (actor_ids.get((slug, x)) for x in e.actors) if a)
+            actors = frozenset(a for a in (actor_ids.get((slug, x)) for x in e.actors) if a) if e.actors else _EMPTY
             # The terms' idf weight, summed once per event (it was once per comparison).
-            weight = weigh(map(weight_of, terms))
-            item = (slug, e, terms, actors, weight)
-            home = None
-            rank = _rank(e.precision)
-            if rank <= _MERGE_RANK:
-                start, end = e.start.toordinal(), e.end.toordinal()
-                value = e.value
-                # The best cluster: the highest score at or above the threshold,
-                # ties to the latest created (the order the candidates were once
-                # sorted and scanned in), so no candidate list is built or sorted.
-                best_score = MERGE_THRESHOLD
-                best_order = -1
-                disjoint = terms.isdisjoint
-                no_shared_actor = actors.isdisjoint
-                fine = rank <= _MONTH_RANK
-                for b in range((start - _LONGEST) // _BUCKET, end // _BUCKET + 1):
-                    bucket = buckets.get(b)
-                    if bucket is None:
+            items.append((slug, e, terms, actors, weigh(map(weight_of, terms)),
+                          (e.start.toordinal(), e.end.toordinal(), ranks.get(e.precision, unranked))))
+    compatible = _compatible_periods({item[5] for item in items if item[5][2] <= _MERGE_RANK}, memo)
+
+    # Clusters indexed by their best event's period; each event is compared with the
+    # clusters of the periods compatible with its own only (comparing every event with
+    # every cluster took minutes at 1,000 articles), and in a period of many clusters
+    # (a busy day: up to 165 at 1,000 articles) with those that share a term with it.
+    clusters: list[_Cluster] = []
+    shelves: dict[_Period, _Shelf] = {}
+    for item in items:
+        slug, e, terms, actors, weight, period = item
+        home = None
+        if period[2] <= _MERGE_RANK:
+            value = e.value
+            # The best cluster: the highest score at or above the threshold,
+            # ties to the latest created (the order the candidates were once
+            # sorted and scanned in), so no candidate list is built or sorted
+            # and the order candidates come in does not matter.
+            best_score = MERGE_THRESHOLD
+            best_order = -1
+            disjoint = terms.isdisjoint
+            no_shared_actor = actors.isdisjoint
+            for other_period in compatible[period]:
+                shelf = shelves.get(other_period)
+                if shelf is None:
+                    continue
+                by_term = shelf.by_term
+                for cluster in (shelf.clusters if by_term is None
+                                else set().union(*[by_term[t] for t in terms if t in by_term])):
+                    other_terms = cluster.terms
+                    # No shared term: the score is at most 0.1, below the threshold.
+                    if disjoint(other_terms):
                         continue
-                    for (o_start, o_end, o_rank), members in bucket.items():
-                        # Compatible periods (checked inline: some 300,000 times at 1,000 articles):
-                        # the same, or one inside the other (a day inside its week); and only fine
-                        # periods merge (a decade does not make two sentences one event).
-                        if not ((start >= o_start and end <= o_end) or (o_start >= start and o_end <= end)):
-                            continue
-                        if not ((fine or o_rank <= _MONTH_RANK) and o_rank <= _MERGE_RANK):
-                            continue
-                        for cluster in members:
-                            _, other, other_terms, other_actors, other_weight = cluster.best
-                            # No shared term: the score is at most 0.1, below the threshold.
-                            if disjoint(other_terms):
-                                continue
-                            # An article returns to an event with the same date expression.
-                            if slug in cluster.slugs and value != other.value:
-                                continue
-                            # The idf weight they share over the smaller one's, +0.1 for a shared actor
-                            smaller = weight if weight < other_weight else other_weight  # noqa: FURB136 - no call: hot loop
-                            score = weigh(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
-                            if not no_shared_actor(other_actors):
-                                score += 0.1
-                            if score > best_score or (score == best_score and cluster.order > best_order):
-                                home, best_score, best_order = cluster, score, cluster.order
-            if home is None:
-                cluster = _Cluster(len(clusters), item)
-                clusters.append(cluster)
-                if rank <= _MERGE_RANK:  # a coarser period never merges: not indexed
-                    index(cluster, period_of(cluster))
-            else:
-                before = period_of(home)
-                if home.add(item) and period_of(home) != before:
-                    members = buckets[before[0] // _BUCKET][before]
-                    members.remove(home)
-                    if not members:
-                        del buckets[before[0] // _BUCKET][before]
-                    index(home, period_of(home))
+                    _, other, _, other_actors, other_weight, _ = cluster.best
+                    # An article returns to an event with the same date expression.
+                    if slug in cluster.slugs and value != other.value:
+                        continue
+                    # The idf weight they share over the smaller one's, +0.1 for a shared actor
+                    smaller = weight if weight < other_weight else other_weight  # noqa: FURB136 - no call: hot loop
+                    score = weigh(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
+                    if not no_shared_actor(other_actors):
+                        score += 0.1
+                    if score > best_score or (score == best_score and cluster.order > best_order):
+                        home, best_score, best_order = cluster, score, cluster.order
+        if home is None:
+            cluster = _Cluster(len(clusters), item)
+            clusters.append(cluster)
+            if period[2] <= _MERGE_RANK:  # a coarser period never merges: not indexed
+                _shelf(shelves, period).add(cluster)
+        else:
+            before, before_terms = home.period, home.terms
+            if home.add(item):  # a new best: the cluster's period and terms are its
+                shelves[before].remove(home, before_terms)
+                _shelf(shelves, home.period).add(home)
 
     horizon = dt.date(corpus_start.year - 1, corpus_start.month, 1) if corpus_start else None
-    out = []
-    for cluster in clusters:
-        best = cluster.best[1]
-        members = cluster.events
-        if len(members) == 1:  # most events are reported once: nothing to order or pool
-            s, e, _, ids, _ = members[0]
-            sources: tuple[Source, ...] = (Source(s, e.sentence, e.text, e.timex, e.anchor),)
-            actors = sorted(ids)
-        else:
-            sources = tuple(Source(s, e.sentence, e.text, e.timex, e.anchor)
-                            for s, e, *_ in sorted(members, key=_source_order))
-            actors = []
-            for _, _, _, ids, _ in members:
-                actors.extend(a for a in sorted(ids) if a not in actors)
-        out.append(TimelineEvent(
-            id=_event_id(best.value, sources[0]), value=best.value, precision=best.precision,
-            start=best.start, end=best.end, text=best.text, sources=sources, actors=tuple(actors),
-            background=bool(horizon and best.end < horizon),
-        ))
+    made = _Made.of(memo, horizon)
+    out = [made.event(cluster.events, cluster.best[1], horizon) for cluster in clusters]
+    made.done()
     out.sort(key=lambda t: (t.start, _rank(t.precision), t.sources[0].article, t.sources[0].sentence))
     return tuple(out)
+
+
+_INDEXED = 16  # clusters of one period past which they are also found by term
+
+
+class _Shelf:
+    """The clusters whose best event has one period, in the order they came; past
+    ``_INDEXED`` of them also by each term of their best event (a dict lookup per
+    term of the event beats testing every cluster of a busy day)."""
+
+    __slots__ = ("clusters", "by_term")
+
+    def __init__(self) -> None:
+        self.clusters: list[_Cluster] = []
+        self.by_term: dict[str, set[_Cluster]] | None = None
+
+    def add(self, cluster: _Cluster) -> None:
+        self.clusters.append(cluster)
+        if self.by_term is not None:
+            self._index(cluster)
+        elif len(self.clusters) > _INDEXED:
+            self.by_term = {}
+            for c in self.clusters:
+                self._index(c)
+
+    def _index(self, cluster: _Cluster) -> None:
+        by_term = self.by_term
+        assert by_term is not None
+        for t in cluster.terms:
+            found = by_term.get(t)
+            if found is None:
+                by_term[t] = {cluster}
+            else:
+                found.add(cluster)
+
+    def remove(self, cluster: _Cluster, terms: frozenset[str]) -> None:
+        """Take out ``cluster``, which was here with ``terms``."""
+        self.clusters.remove(cluster)
+        if self.by_term is not None:
+            for t in terms:
+                self.by_term[t].discard(cluster)
+
+
+def _shelf(shelves: dict[_Period, _Shelf], period: _Period) -> _Shelf:
+    shelf = shelves.get(period)
+    if shelf is None:
+        shelf = shelves[period] = _Shelf()
+    return shelf
+
+
+def _compatible_periods(periods: set[_Period], memo: Any) -> dict[_Period, tuple[_Period, ...]]:
+    """For each of ``periods``, those a cluster of its events may join one of: the same,
+    or one inside the other (a day inside its week); and one of the two must be a
+    month or finer (a season does not make two sentences one event).
+
+    Computed once per build for the few thousand distinct periods rather than for
+    every event and every period near it; inside ``sitegen serve`` (``memo``) kept
+    while the set of periods is the same.
+    """
+    last = memo.get(_PERIODS, _new_box) if memo is not None else None
+    if last is not None and last[0] is not None and last[0][0] == periods:
+        return last[0][1]
+    ordered = sorted(periods)
+    starts = [p[0] for p in ordered]
+    # A period inside another starts at most the longest period before it (the periods
+    # that merge are at most a season long).
+    longest = max((end - start for start, end, _ in ordered), default=0)
+    out = {}
+    for p in ordered:
+        start, end, rank = p
+        fine = rank <= _MONTH_RANK
+        near = ordered[bisect_left(starts, start - longest):bisect_right(starts, end)]
+        out[p] = tuple(q for q in near if ((start >= q[0] and end <= q[1]) or (q[0] >= start and q[1] <= end))
+                       and (fine or q[2] <= _MONTH_RANK))
+    if last is not None:
+        last[0] = (periods, out)
+    return out
+
+
+def _new_box(_: object) -> list[Any]:
+    return [None]
+
+
+_PERIODS = object()  # the memo's key for the last build's compatible periods
+_MADE = object()  # ... for the last build's timeline events
+
+
+class _Made:
+    """Timeline events made from clusters; inside ``sitegen serve``, the last build's
+    event for a cluster of the very same events (by identity, with the same slugs
+    and corpus actors) and the same horizon is that event again.
+
+    Most clusters come out of a rebuild as they were, and their events are then
+    neither made again (their sources, their id's SHA-1) nor compared field by
+    field when interned (:func:`sitegen.cache.interned`).  A cluster's best event,
+    and so everything shown, follows from its events in order.
+    """
+
+    __slots__ = ("last", "now", "box", "horizon")
+
+    def __init__(self, box: list[Any] | None, horizon: dt.date | None):
+        self.box = box
+        self.horizon = horizon
+        last = box[0] if box is not None else None
+        self.last: dict[int, tuple[list[_Item], TimelineEvent]] = (
+            last[1] if last is not None and last[0] == horizon else {})
+        self.now: dict[int, tuple[list[_Item], TimelineEvent]] = {}
+
+    @classmethod
+    def of(cls, memo: Any, horizon: dt.date | None) -> _Made:
+        return cls(memo.get(_MADE, _new_box) if memo is not None else None, horizon)
+
+    def event(self, members: list[_Item], best: Event, horizon: dt.date | None) -> TimelineEvent:
+        if self.box is None:
+            return _timeline_event(members, best, horizon)
+        key = id(members[0][1])
+        hit = self.last.get(key)
+        if hit is not None:
+            was = hit[0]
+            if len(was) == len(members) and all(
+                    a[1] is b[1] and a[0] == b[0] and a[3] == b[3] for a, b in zip(members, was)):
+                self.now[key] = hit
+                return hit[1]
+        event = _timeline_event(members, best, horizon)
+        self.now[key] = (members, event)
+        return event
+
+    def done(self) -> None:
+        # Clusters hold their events' objects, so the ids keyed on cannot be reused meanwhile.
+        if self.box is not None:
+            self.box[0] = (self.horizon, self.now)
+
+
+def _timeline_event(members: list[_Item], best: Event, horizon: dt.date | None) -> TimelineEvent:
+    """The timeline's event for a cluster's events (in the order they joined it) and its best one."""
+    if len(members) == 1:  # most events are reported once: nothing to order or pool
+        s, e, _, ids, _, _ = members[0]
+        sources: tuple[Source, ...] = (Source(s, e.sentence, e.text, e.timex, e.anchor),)
+        actors = sorted(ids)
+    else:
+        sources = tuple(Source(s, e.sentence, e.text, e.timex, e.anchor)
+                        for s, e, *_ in sorted(members, key=_source_order))
+        actors = []
+        for _, _, _, ids, _, _ in members:
+            actors.extend(a for a in sorted(ids) if a not in actors)
+    return TimelineEvent(
+        id=_event_id(best.value, sources[0]), value=best.value, precision=best.precision,
+        start=best.start, end=best.end, text=best.text, sources=sources, actors=tuple(actors),
+        background=bool(horizon and best.end < horizon),
+    )
 
 
 _EMPTY: frozenset[str] = frozenset()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -229,3 +229,54 @@ def test_idf_weights_are_summed_the_same_in_any_order() -> None:
     weights = [1.0] + [1e-16] * 10  # a plain sum starting at 1.0 loses every small term
     assert _weight_sum(weights) == _weight_sum(reversed(weights)) == _weight_sum(sorted(weights))
     assert _weight_sum(weights) > 1.0
+
+
+def test_serve_merge_gives_back_the_last_builds_event_for_a_cluster_of_the_same_events() -> None:
+    from sitegen.cache import IdentityMemo
+
+    a = ("a", [ev("s4", ABSTAIN_A, "2024-W13", timex="Last week")], (sent("s4", ABSTAIN_A),))
+    b = ("b", [ev("s1", ABSTAIN_B, "2024-03-26", anchor="publication")], (sent("s1", ABSTAIN_B),))
+    c = ("c", [ev("s2", OTHER, "2024-03-22")], (sent("s2", OTHER),))
+    memo = IdentityMemo()
+    first = merge_events([a, b, c], {("c", "x"): "russia"}, memo=memo)
+    edited = ("a", [ev("s4", ABSTAIN_A + " Again.", "2024-W13", timex="Last week")], a[2])
+    again = merge_events([edited, b, c], {("c", "x"): "russia"}, memo=memo)
+    assert again == merge_events([edited, b, c], {("c", "x"): "russia"})
+    by_text = {e.sources[-1].sentence: e for e in first}
+    assert [e is by_text.get(e.sources[-1].sentence) for e in again] == [True, False]  # c's event kept
+    # The same events with other corpus actors, or another corpus start: made again.
+    c_actor = ("c", [replace(c[1][0], actors=("x",))], c[2])
+    moved = merge_events([edited, b, c_actor], {("c", "x"): "russia"}, memo=memo)
+    assert moved[0].actors == ("russia",) and moved[0] is not again[0]
+    assert merge_events([edited, b, c_actor], {("c", "x"): "russia"}, memo=memo)[0] is moved[0]
+    later = merge_events([edited, b, c_actor], {("c", "x"): "russia"}, corpus_start=D(2026, 1, 1), memo=memo)
+    assert later[0].background and later == merge_events([edited, b, c_actor], {("c", "x"): "russia"},
+                                                         corpus_start=D(2026, 1, 1))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_clusters_of_a_busy_day_found_by_term_merge_as_a_scan_of_them_all(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past a number of clusters on one period, merge_events finds them through their
+    best event's terms; the timeline must be the one a scan of every cluster gives,
+    also when a cluster's best event (and so its terms) changes on the same day."""
+    import random
+
+    from sitegen import events
+
+    rnd = random.Random(seed)
+    words = [f"word{i}" for i in range(40)]
+    corpus = []
+    for k in range(60):
+        evs, ss = [], []
+        for j in range(rnd.randint(1, 3)):
+            text = " ".join(rnd.sample(words, rnd.randint(2, 6)))
+            sid = f"s{j + 1}"
+            day = f"2024-03-0{rnd.randint(4, 6)}" if rnd.random() < 0.9 else "2024-W10"
+            evs.append(ev(sid, text, day, anchor=rnd.choice(("text", "publication"))))
+            ss.append(sent(sid, text))
+        corpus.append((f"a{k:02d}", evs, tuple(ss)))
+    scanned = merge_events(corpus)
+    monkeypatch.setattr(events, "_INDEXED", 2)
+    assert merge_events(corpus) == scanned
+    assert len(scanned) < sum(len(e) for _, e, _ in corpus)  # some merged
