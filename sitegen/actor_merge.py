@@ -29,7 +29,7 @@ from .actor_model import (
 )
 from .actor_overrides import ActorOverride, Overrides
 from .aliases import PERSON, alias_key, slugify
-from .cache import IdentityMemo, by_identity
+from .cache import IdentityMemo, by_identity, remembered
 
 MAX_RELATED = 20
 
@@ -151,6 +151,7 @@ def merge_actors(
                 pool = pools[key] = _Pool(key)
             pool.parts.append((slug, a))
             pool.pinned = pool.pinned or key != a.id
+    _votes_again(pools, remembered("actor-votes"))
     _merge_corpus_surnames(pools)
     _apply_splits(pools, overrides)
 
@@ -173,7 +174,7 @@ def merge_actors(
         final[new_id] = (pool, entry, name)
 
     hidden = {i for i, (_, e, _) in final.items() if e is not None and e.hide}
-    related = _co_mentions(final, hidden)
+    related = _co_mentions(final, hidden, remembered("actor-co-mentions"))
     out = []
     built = by_identity("corpus-actor")  # inside sitegen serve: the actors of the last build
     for actor_id, (pool, entry, name) in final.items():
@@ -184,6 +185,28 @@ def merge_actors(
         else:
             out.append(_build_again(built, actor_id, name, pool, entry, related.get(actor_id, ())))
     return tuple(sorted(out, key=lambda a: (-a.mention_count, a.id)))
+
+
+def _votes_again(pools: dict[str, _Pool], last: dict[str, Any] | None) -> None:
+    """Inside ``sitegen serve`` (``last``: what the last build voted), a pool made of
+    the same parts as the last build's pool of its key gets that pool's type and name
+    without voting again (voting every pool was a third of the merge at 1,000
+    articles; an edit changes a few pools).  Both are functions of the parts only
+    (no type is forced yet).  Parts are compared as tuples, in C: an unchanged
+    article gives the very same article actors, which compare by identity first.
+    """
+    if last is None:
+        return
+    now = {}
+    for key, pool in pools.items():
+        parts = tuple(pool.parts)
+        hit = last.get(key)
+        if hit is not None and hit[0] == parts:
+            pool._voted = (len(parts), hit[1])
+            pool._named = (len(parts), None, hit[2])
+        now[key] = (parts, pool.type, pool.name)
+    last.clear()
+    last.update(now)
 
 
 def _merge_corpus_surnames(pools: dict[str, _Pool]) -> None:
@@ -228,23 +251,83 @@ def _merge_corpus_surnames(pools: dict[str, _Pool]) -> None:
 
 
 def _co_mentions(
-    final: Mapping[str, tuple[_Pool, Any, str]], hidden: set[str]
+    final: Mapping[str, tuple[_Pool, Any, str]], hidden: set[str], last: dict[str, Any] | None = None,
 ) -> dict[str, tuple[str, ...]]:
-    """Actors named in the same sentences, most shared sentences first."""
-    in_sentence: dict[tuple[str, str], set[str]] = defaultdict(set)
+    """Actors named in the same sentences, most shared sentences first.
+
+    A sentence belongs to one article, so the pairs are counted per article and
+    summed.  Inside ``sitegen serve`` (``last``: the counts the last build kept)
+    only the articles whose actors or their corpus ids changed are counted again,
+    their old counts taken away, and only the actors whose counts moved ranked
+    again: the same integers, the same ranking.
+    """
+    # Each article's actors with the corpus actor they went to, in pool order.
+    by_slug: dict[str, list[tuple[ArticleActor, str]]] = {}
     for actor_id, (pool, _, _) in final.items():
         if actor_id in hidden:
             continue
         for slug, a in pool.parts:
-            for m in a.mentions:
-                in_sentence[(slug, m.sentence)].add(actor_id)
-    # Every ordered pair of actors that share a sentence, counted in C.
-    pairs: Counter[tuple[str, str]] = Counter(
-        chain.from_iterable(permutations(ids, 2) for ids in in_sentence.values() if len(ids) > 1))
-    ranked: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for (x, y), count in pairs.items():
-        ranked[x].append((-count, y))
-    return {x: tuple(y for _, y in sorted(c)[:MAX_RELATED]) for x, c in ranked.items()}
+            got = by_slug.get(slug)
+            if got is None:
+                by_slug[slug] = [(a, actor_id)]
+            else:
+                got.append((a, actor_id))
+    state = last if last is not None else {}
+    articles: dict[str, tuple[frozenset[tuple[int, str]], list[Any], Counter[tuple[str, str]]]] = (
+        state.get("articles", {}))
+    pairs: dict[str, Counter[str]] = state.get("pairs", {})
+    ranked: dict[str, tuple[str, ...]] = state.get("ranked", {})
+    now = {}
+    touched: set[str] = set()
+    for slug, owned in by_slug.items():
+        # The article actors are held with the signature, so their ids stay theirs.
+        signature = frozenset([(id(a), actor_id) for a, actor_id in owned])
+        was = articles.get(slug)
+        if was is not None and was[0] == signature:
+            now[slug] = was
+            continue
+        counted = _article_pairs(slug, owned)
+        if was is not None:
+            _add_pairs(pairs, was[2], -1, touched)
+        _add_pairs(pairs, counted, 1, touched)
+        now[slug] = (signature, owned, counted)
+    for slug, was in articles.items():
+        if slug not in by_slug:
+            _add_pairs(pairs, was[2], -1, touched)
+    for x in touched:
+        counts = pairs.get(x)
+        if counts:
+            ranked[x] = tuple(y for _, y in sorted([(-c, y) for y, c in counts.items()])[:MAX_RELATED])
+        else:
+            pairs.pop(x, None)
+            ranked.pop(x, None)
+    if last is not None:
+        last.update(articles=now, pairs=pairs, ranked=ranked)
+    return dict(ranked)
+
+
+def _article_pairs(slug: str, owned: list[tuple[ArticleActor, str]]) -> Counter[tuple[str, str]]:
+    """Every ordered pair of corpus actors that share one of the article's sentences,
+    with how many they share (counted in C)."""
+    in_sentence: dict[str, set[str]] = defaultdict(set)
+    for a, actor_id in owned:
+        for m in a.mentions:
+            in_sentence[m.sentence].add(actor_id)
+    return Counter(chain.from_iterable(permutations(ids, 2) for ids in in_sentence.values() if len(ids) > 1))
+
+
+def _add_pairs(pairs: dict[str, Counter[str]], counted: Counter[tuple[str, str]], sign: int,
+               touched: set[str]) -> None:
+    for (x, y), count in counted.items():
+        counts = pairs.get(x)
+        if counts is None:
+            counts = pairs[x] = Counter()
+        left = counts[y] + sign * count
+        if left:
+            counts[y] = left
+        else:
+            del counts[y]
+        touched.add(x)
 
 
 def _build_again(
@@ -263,11 +346,13 @@ def _build_again(
               None if entry is None else (entry.role, entry.description))
     box = built.get(parts[0][1], _new_box)
     last = box[0]
-    if (last is not None and last[0] == inputs and len(last[1]) == len(parts)
-            and all(s == t and a is b for (s, a), (t, b) in zip(last[1], parts))):
+    # The parts compared as tuples, in C (article actors by identity first, equal values
+    # build an equal actor).
+    parts_now = tuple(parts)
+    if last is not None and last[0] == inputs and last[1] == parts_now:
         return last[2]
     actor = _build(actor_id, name, pool, entry, related)
-    box[0] = (inputs, tuple(parts), actor)
+    box[0] = (inputs, parts_now, actor)
     return actor
 
 

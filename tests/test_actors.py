@@ -690,3 +690,60 @@ def test_serve_builds_again_only_actors_whose_inputs_changed() -> None:
     overrides = parse_overrides("actors:\n  hamas:\n    role: militant group\n    description: Rules Gaza.\n")
     edited_entry = served(corpus, overrides)
     assert (edited_entry["hamas"].role, edited_entry["hamas"].description) == ("militant group", "Rules Gaza.")
+
+
+def test_serve_votes_and_counts_co_mentions_again_only_for_what_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside sitegen serve a pool of the same parts keeps the last build's type and
+    name, and only the articles whose actors (or their corpus ids) changed have their
+    shared sentences counted again; every merge equals one without any memo."""
+    import random
+    from dataclasses import replace
+
+    from sitegen import actor_merge
+    from sitegen.cache import Memory, memory_kept
+
+    rnd = random.Random(7)
+    names = [("Joe Biden", "person"), ("Biden", "person"), ("Israel", "country"), ("Hamas", "group"),
+             ("Rafah", "place"), ("Rafah", "person"), ("Antony Blinken", "person"), ("Blinken", "person"),
+             ("Qatar", "country"), ("Iran", "country"), ("United Nations", "organisation")]
+
+    def article() -> tuple[ArticleActor, ...]:
+        out = {}
+        for name, type_ in rnd.sample(names, rnd.randint(2, 6)):
+            out[slugify(name)] = _aa(name, type_, rnd.randint(1, 3), sentence=f"s{rnd.randint(1, 3)}")
+        return tuple(out.values())
+
+    corpus = [(f"a{k}", article()) for k in range(12)]
+    voted, counted = [], []
+    real_vote, real_pairs = actor_merge._Pool._vote_name, actor_merge._article_pairs
+    monkeypatch.setattr(actor_merge._Pool, "_vote_name", lambda self: voted.append(self.key) or real_vote(self))
+    monkeypatch.setattr(actor_merge, "_article_pairs", lambda slug, owned: counted.append(slug) or real_pairs(slug, owned))
+    memory = Memory()
+    overrides = parse_overrides("actors:\n  hamas:\n    hide: true\n")
+
+    def served(per_article):
+        voted.clear()
+        counted.clear()
+        with memory_kept(memory):
+            out = merge_actors(per_article, overrides)
+        memory.sweep()
+        done = (list(voted), list(counted))
+        assert out == merge_actors(per_article, overrides)  # the same as without a memo
+        return done
+
+    takers = {"joe-biden", "antony-blinken"}  # voted again after a surname joins them, every build
+    assert len(served(corpus)[1]) == 12
+    votes, counts = served(corpus)
+    assert set(votes) <= takers and counts == []  # nothing changed: nothing else voted or counted again
+    for step in range(12):
+        k = rnd.randrange(len(corpus))
+        if step % 4 == 3:  # an article removed, or one added
+            corpus = corpus[:k] + corpus[k + 1:] if len(corpus) > 8 else corpus + [(f"n{step}", article())]
+            served(corpus)
+            continue
+        slug, actors = corpus[k]
+        changed = [replace(a, mentions=a.mentions * 2) if i == 0 else a for i, a in enumerate(actors)]
+        corpus[k] = (slug, tuple(changed))
+        votes, counts = served(corpus)
+        assert slug in counts and len(counts) < len(corpus)  # the edited article, and the few whose ids moved
+        assert set(votes) <= {slugify(a.name) for a in actors} | takers
