@@ -87,21 +87,37 @@ def _discount(period: Period) -> float:
 
 
 def _pagerank(edges: Mapping[tuple[Period, Period], float], iterations: int = 50) -> dict[Period, float]:
-    """Weighted PageRank (power iteration); dangling nodes spread evenly."""
+    """Weighted PageRank (power iteration); dangling nodes spread evenly.
+
+    The edges' shares are added with numpy, but in the very operations and order
+    of the plain loop it replaced (each share ``DAMPING * rank * w / out``
+    rounded step by step, added to its node in the edges' order by
+    ``np.add.at``; the dangling ranks summed by ``sum`` in node order), so the
+    ranks are the same floats: 50 iterations in Python took 30 ms of a rebuild at
+    1,000 articles.
+    """
+    import numpy as np  # here: the events module (which imports this one) is light to import
+
     nodes = sorted({n for e in edges for n in e})
     if not nodes:
         return {}
     out_weight: dict[Period, float] = defaultdict(float)
     for (a, _), w in edges.items():
         out_weight[a] += w
-    rank = dict.fromkeys(nodes, 1.0 / len(nodes))
+    index = {n: i for i, n in enumerate(nodes)}
+    source = np.array([index[a] for a, _ in edges], dtype=np.intp)
+    target = np.array([index[b] for _, b in edges], dtype=np.intp)
+    weight = np.array([float(w) for w in edges.values()])
+    out = np.array([out_weight[a] for a, _ in edges])
+    dangling = np.array([i for i, n in enumerate(nodes) if not out_weight.get(n)], dtype=np.intp)
+    count = len(nodes)
+    rank = np.full(count, 1.0 / count)
     for _ in range(iterations):
-        dangling = sum(rank[n] for n in nodes if not out_weight.get(n))
-        new = dict.fromkeys(nodes, (1.0 - DAMPING) / len(nodes) + DAMPING * dangling / len(nodes))
-        for (a, b), w in edges.items():
-            new[b] += DAMPING * rank[a] * w / out_weight[a]
+        spread = sum(rank[dangling].tolist())
+        new = np.full(count, (1.0 - DAMPING) / count + DAMPING * spread / count)
+        np.add.at(new, target, DAMPING * rank[source] * weight / out)
         rank = new
-    return rank
+    return dict(zip(nodes, rank.tolist()))
 
 
 def rank_dates(

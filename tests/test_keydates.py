@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from sitegen.events import Source, TimelineEvent, key_dates
 from sitegen.keydates import date_summary, rank_dates, timeline
 
@@ -130,3 +132,40 @@ def test_a_timeline_page_without_key_dates_does_not_open_on_them() -> None:
     keyed = (*events[:6], replace(events[6], key=True), *events[7:])
     page = timeline_context(replace(briefing, timeline=keyed), {}, keyed[5:10], first=False)
     assert page["key_count"] == 1 and page["key_first"] is True
+
+
+def _pagerank_loop(edges, iterations=50):
+    """The plain power iteration _pagerank replaced (its reference: the same floats)."""
+    from collections import defaultdict
+
+    from sitegen.keydates import DAMPING
+
+    nodes = sorted({n for e in edges for n in e})
+    if not nodes:
+        return {}
+    out_weight = defaultdict(float)
+    for (a, _), w in edges.items():
+        out_weight[a] += w
+    rank = dict.fromkeys(nodes, 1.0 / len(nodes))
+    for _ in range(iterations):
+        dangling = sum(rank[n] for n in nodes if not out_weight.get(n))
+        new = dict.fromkeys(nodes, (1.0 - DAMPING) / len(nodes) + DAMPING * dangling / len(nodes))
+        for (a, b), w in edges.items():
+            new[b] += DAMPING * rank[a] * w / out_weight[a]
+        rank = new
+    return rank
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pagerank_gives_the_plain_loops_floats_exactly(seed: int) -> None:
+    import random
+
+    from sitegen.keydates import _pagerank
+
+    rnd = random.Random(seed)
+    days = [(dt.date(2024, 1, 1) + dt.timedelta(d),) * 2 for d in range(60)]
+    edges = {}
+    for _ in range(rnd.randint(1, 400)):
+        edges[(rnd.choice(days[:40]), rnd.choice(days))] = rnd.randint(1, 5)
+    assert _pagerank(edges) == _pagerank_loop(edges)  # equal floats, not just close
+    assert _pagerank({}) == {}
