@@ -372,41 +372,77 @@ def merge_events(
     # (a busy day: up to 165 at 1,000 articles) with those that share a term with it.
     clusters: list[_Cluster] = []
     shelves: dict[_Period, _Shelf] = {}
-    for item in items:
+    # Inside sitegen serve, the last build's steps (see _Step): while the events come
+    # as they came then and every decision is the one made then, the clusters are
+    # those of the last build at the same point, and so are the candidates that pass
+    # the date, term and article tests; only their scores are computed again (every
+    # idf weight moves with the corpus).
+    box = memo.get(_MERGED, _new_box) if memo is not None else None
+    last: list[_Step] = box[0][0] if box is not None and box[0] is not None else []
+    replayable = len(last)
+    replayed = 0
+    steps: list[_Step] = []
+    for i, item in enumerate(items):
         slug, e, terms, actors, weight, period = item
+        step = last[i] if i < replayable else None
+        if step is not None and not (step[0] is e and step[1] == slug and (step[2] is terms or step[2] == terms)
+                                     and step[3] == actors):
+            replayable, step = i, None  # another event than last time: no more replaying
         home = None
+        best_order = -1
         if period[2] <= _MERGE_RANK:
-            value = e.value
             # The best cluster: the highest score at or above the threshold,
             # ties to the latest created (the order the candidates were once
             # sorted and scanned in), so no candidate list is built or sorted
             # and the order candidates come in does not matter.
             best_score = MERGE_THRESHOLD
-            best_order = -1
-            disjoint = terms.isdisjoint
             no_shared_actor = actors.isdisjoint
-            for other_period in compatible[period]:
-                shelf = shelves.get(other_period)
-                if shelf is None:
-                    continue
-                by_term = shelf.by_term
-                for cluster in (shelf.clusters if by_term is None
-                                else set().union(*[by_term[t] for t in terms if t in by_term])):
-                    other_terms = cluster.terms
-                    # No shared term: the score is at most 0.1, below the threshold.
-                    if disjoint(other_terms):
-                        continue
-                    _, other, _, other_actors, other_weight, _ = cluster.best
-                    # An article returns to an event with the same date expression.
-                    if slug in cluster.slugs and value != other.value:
-                        continue
-                    # The idf weight they share over the smaller one's, +0.1 for a shared actor
+            if step is not None:
+                found = step[4]
+                for order in found:
+                    cluster = clusters[order]
+                    _, _, other_terms, other_actors, other_weight, _ = cluster.best
                     smaller = weight if weight < other_weight else other_weight  # noqa: FURB136 - no call: hot loop
                     score = weigh(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
                     if not no_shared_actor(other_actors):
                         score += 0.1
-                    if score > best_score or (score == best_score and cluster.order > best_order):
-                        home, best_score, best_order = cluster, score, cluster.order
+                    if score > best_score or (score == best_score and order > best_order):
+                        home, best_score, best_order = cluster, score, order
+                replayed += 1
+            else:
+                found = []
+                value = e.value
+                disjoint = terms.isdisjoint
+                for other_period in compatible[period]:
+                    shelf = shelves.get(other_period)
+                    if shelf is None:
+                        continue
+                    by_term = shelf.by_term
+                    for cluster in (shelf.clusters if by_term is None
+                                    else set().union(*[by_term[t] for t in terms if t in by_term])):
+                        other_terms = cluster.terms
+                        # No shared term: the score is at most 0.1, below the threshold.
+                        if disjoint(other_terms):
+                            continue
+                        _, other, _, other_actors, other_weight, _ = cluster.best
+                        # An article returns to an event with the same date expression.
+                        if slug in cluster.slugs and value != other.value:
+                            continue
+                        found.append(cluster.order)
+                        # The idf weight they share over the smaller one's, +0.1 for a shared actor
+                        smaller = weight if weight < other_weight else other_weight  # noqa: FURB136 - no call: hot loop
+                        score = weigh(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
+                        if not no_shared_actor(other_actors):
+                            score += 0.1
+                        if score > best_score or (score == best_score and cluster.order > best_order):
+                            home, best_score, best_order = cluster, score, cluster.order
+        else:
+            found = _NONE
+        if step is None or step[5] != best_order:
+            if step is not None:
+                replayable = i + 1  # decided otherwise than last time: the clusters differ from here
+            step = (e, slug, terms, actors, found, best_order)
+        steps.append(step)
         if home is None:
             cluster = _Cluster(len(clusters), item)
             clusters.append(cluster)
@@ -417,6 +453,8 @@ def merge_events(
             if home.add(item):  # a new best: the cluster's period and terms are its
                 shelves[before].remove(home, before_terms)
                 _shelf(shelves, home.period).add(home)
+    if box is not None:
+        box[0] = (steps, replayed)
 
     horizon = dt.date(corpus_start.year - 1, corpus_start.month, 1) if corpus_start else None
     made = _Made.of(memo, horizon)
@@ -507,7 +545,14 @@ def _new_box(_: object) -> list[Any]:
     return [None]
 
 
+# One event's step of a merge: the event, its slug, terms and corpus actors, the
+# creation order of the clusters that passed the date, term and article tests (its
+# candidates), and the order of the cluster it joined (-1: a new one).
+_Step = tuple[Event, str, frozenset[str], frozenset[str], list[int], int]
+_NONE: list[int] = []  # no candidates (never changed)
+
 _PERIODS = object()  # the memo's key for the last build's compatible periods
+_MERGED = object()  # ... for the last build's steps
 _MADE = object()  # ... for the last build's timeline events
 
 

@@ -280,3 +280,70 @@ def test_clusters_of_a_busy_day_found_by_term_merge_as_a_scan_of_them_all(
     monkeypatch.setattr(events, "_INDEXED", 2)
     assert merge_events(corpus) == scanned
     assert len(scanned) < sum(len(e) for _, e, _ in corpus)  # some merged
+
+
+def test_serve_merge_replays_the_last_builds_steps_while_the_events_before_are_the_same() -> None:
+    """Inside sitegen serve the merge replays the last build's candidates for the
+    events before the first that changed (scores computed again with the new idf);
+    every timeline equals a merge without a memo."""
+    import random
+
+    from sitegen import events
+    from sitegen.cache import IdentityMemo
+
+    rnd = random.Random(3)
+    words = [f"word{i}" for i in range(30)]
+
+    def article(k: int, n: int) -> tuple[str, list[Event], tuple[Sentence, ...]]:
+        evs, ss = [], []
+        for j in range(n):
+            text = " ".join(rnd.sample(words, rnd.randint(2, 6)))
+            day = f"2024-03-{rnd.randint(4, 9):02d}" if rnd.random() < 0.8 else "2024-W10"
+            evs.append(ev(f"s{j + 1}", text, day, anchor=rnd.choice(("text", "publication"))))
+            ss.append(sent(f"s{j + 1}", text))
+        return (f"a{k:02d}", evs, tuple(ss))
+
+    corpus = [article(k, rnd.randint(1, 3)) for k in range(40)]
+    memo = IdentityMemo()
+
+    def merged(per_article) -> int:
+        got = merge_events(per_article, memo=memo)
+        assert got == merge_events(per_article)
+        return memo.get(events._MERGED, events._new_box)[0][1]  # events replayed
+
+    mergeable = sum(len(evs) for _, evs, _ in corpus)
+    assert merged(corpus) == 0
+    assert merged(corpus) == mergeable  # nothing changed: every step replayed
+    # The newest article analysed again (new objects, the same text: the same idf): the steps
+    # before it replayed, its own made afresh.
+    slug, evs, ss = corpus[-1]
+    corpus[-1] = (slug, [replace(e) for e in evs], tuple(replace(s) for s in ss))
+    assert merged(corpus) == mergeable - len(evs)
+    corpus[-1] = article(39, 3)  # edited: the weights move, the replay goes on while decisions hold
+    assert merged(corpus) > 0
+    corpus[0] = article(0, 2)  # the oldest: nothing before it to replay
+    assert merged(corpus) == 0
+    for k in (20, 7, 33):
+        corpus[k] = article(k, rnd.randint(1, 3))
+        assert merged(corpus) <= sum(len(evs) for _, evs, _ in corpus[:k])
+    del corpus[12]
+    merged(corpus)
+    merged(corpus[:30] + [article(50, 2)] + corpus[30:])
+
+
+def test_serve_merge_stops_replaying_once_a_decision_changes() -> None:
+    """An article added after the others moves the idf weights: b no longer joins a's
+    event, so c, which shares a term with b only, must now find b's own event (the
+    last build's steps had no candidate for c)."""
+    from sitegen.cache import IdentityMemo
+
+    a = ("a", [ev("s1", "xxxx yyyy", "2024-03-05")], (sent("s1", "xxxx yyyy"),))
+    b = ("b", [ev("s1", "xxxx zzzz", "2024-03-05")], (sent("s1", "xxxx zzzz"),))
+    c = ("c", [ev("s1", "zzzz wwww", "2024-03-05")], (sent("s1", "zzzz wwww"),))
+    d = ("d", [], tuple(sent(f"s{i}", "xxxx filler" if i < 90 else "other words") for i in range(1, 101)))
+    memo = IdentityMemo()
+    before = merge_events([a, b, c], memo=memo)
+    assert sorted(tuple(s.article for s in e.sources) for e in before) == [("a", "b"), ("c",)]
+    after = merge_events([a, b, c, d], memo=memo)
+    assert sorted(tuple(s.article for s in e.sources) for e in after) == [("a",), ("b", "c")]
+    assert after == merge_events([a, b, c, d])
