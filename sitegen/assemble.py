@@ -16,7 +16,7 @@ from typing import Any
 
 from .actor_model import Actor
 from .actors import load_overrides, merge_actors
-from .cache import by_identity, in_memory, interned, remembered, same_as_last
+from .cache import by_identity, in_memory, interned, interned_values, remembered, same_as_last
 from .events import TimelineEvent, corpus_period, key_dates, merge_events
 from .model import Analysis, Problem, compact
 from .overview import OverviewInput, overview
@@ -91,7 +91,7 @@ def interned_briefing(briefing: Briefing) -> Briefing:
         briefing,
         actors=interned("actors", briefing.actors, key=lambda x: x.id),
         timeline=interned("events", briefing.timeline, key=lambda e: e.id),
-        links=dict(interned("links", list(briefing.links.items()), key=lambda item: item[0])),
+        links=interned_values("links", briefing.links),
     )
 
 

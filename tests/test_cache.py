@@ -281,6 +281,31 @@ def test_interned_does_not_compare_a_value_it_found_equal_last_time_again() -> N
         assert cache_mod.interned("values", [made], key=key)[0] is made
 
 
+def test_interned_values_of_a_dict_compare_the_values_not_new_pairs() -> None:
+    compared = []
+
+    @dataclass(frozen=True)
+    class Link:
+        n: int
+
+        def __eq__(self, other: object) -> bool:
+            compared.append(self.n)
+            return isinstance(other, Link) and self.n == other.n
+
+        __hash__ = object.__hash__
+
+    assert cache_mod.interned_values("links", {"a": (Link(1),)}) == {"a": (Link(1),)}  # outside serve
+    compared.clear()
+    memory = cache_mod.Memory()
+    with cache_mod.memory_kept(memory):
+        first = cache_mod.interned_values("links", {"a": (Link(1),), "b": (Link(2),)})
+        made = (Link(1),)  # an equal tuple made anew
+        again = cache_mod.interned_values("links", {"a": made, "b": first["b"]})
+        assert again["a"] is first["a"] and again["b"] is first["b"] and compared == [1]
+        kept = cache_mod.interned_values("links", {"a": made, "b": first["b"]})  # the same tuple again
+        assert kept["a"] is first["a"] and compared == [1]
+
+
 def test_serve_writes_cache_entries_after_the_build(tmp_path: Path) -> None:
     store = cache_mod.Store(tmp_path)
     store.put("kind", "k1", {"v": 1})  # outside serve: on disk at once
