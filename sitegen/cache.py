@@ -170,6 +170,20 @@ class IdentityMemo:
     def __init__(self) -> None:
         self.values: dict[int, tuple[Any, Any]] = {}
         self.used: set[int] = set()
+        self.states: dict[Hashable, Any] = {}  # see state
+
+    def state(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value kept under ``key`` (made by ``make`` the first time): what a
+        corpus-wide step keeps of its last run to start the next from.
+
+        Sweeps leave it alone (its owner replaces what it holds on every run): a
+        build that did not run the step, with nothing changed, must not lose it
+        because others used the memo meanwhile (``sitegen serve``'s warming).
+        """
+        found = self.states.get(key)
+        if found is None:
+            found = self.states[key] = make()
+        return found
 
     def get(self, obj: Any, make: Callable[[Any], Any]) -> Any:
         key = id(obj)

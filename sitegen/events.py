@@ -300,7 +300,7 @@ def _document_frequency(terms_in: Sequence[Mapping[str, frozenset[str]]], memo: 
     """
     if memo is None:
         return _count(terms_in)
-    state = memo.get(_COUNTED, lambda _: _Counted())
+    state = memo.state(_COUNTED, _Counted)
     now: dict[int, tuple[Mapping[str, frozenset[str]], int]] = {}
     for of in terms_in:
         times = now.get(id(of), (of, 0))[1]
@@ -377,7 +377,7 @@ def merge_events(
     # those of the last build at the same point, and so are the candidates that pass
     # the date, term and article tests; only their scores are computed again (every
     # idf weight moves with the corpus).
-    box = memo.get(_MERGED, _new_box) if memo is not None else None
+    box = memo.state(_MERGED, _new_box) if memo is not None else None
     last: list[_Step] = box[0][0] if box is not None and box[0] is not None else []
     replayable = len(last)
     replayed = 0
@@ -521,7 +521,7 @@ def _compatible_periods(periods: set[_Period], memo: Any) -> dict[_Period, tuple
     every event and every period near it; inside ``sitegen serve`` (``memo``) kept
     while the set of periods is the same.
     """
-    last = memo.get(_PERIODS, _new_box) if memo is not None else None
+    last = memo.state(_PERIODS, _new_box) if memo is not None else None
     if last is not None and last[0] is not None and last[0][0] == periods:
         return last[0][1]
     ordered = sorted(periods)
@@ -541,7 +541,7 @@ def _compatible_periods(periods: set[_Period], memo: Any) -> dict[_Period, tuple
     return out
 
 
-def _new_box(_: object) -> list[Any]:
+def _new_box() -> list[Any]:
     return [None]
 
 
@@ -579,7 +579,7 @@ class _Made:
 
     @classmethod
     def of(cls, memo: Any, horizon: dt.date | None) -> _Made:
-        return cls(memo.get(_MADE, _new_box) if memo is not None else None, horizon)
+        return cls(memo.state(_MADE, _new_box) if memo is not None else None, horizon)
 
     def event(self, members: list[_Item], best: Event, horizon: dt.date | None) -> TimelineEvent:
         if self.box is None:
