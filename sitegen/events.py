@@ -28,10 +28,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .keydates import rank_dates
 from .model import Sentence, compact
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Finest first: the anchor of a sentence is its most precise expression.
 PRECISION_ORDER = ("day", "week", "month", "season", "quarter", "half", "year", "decade", "century")
@@ -213,9 +216,9 @@ class TimelineEvent:
 
 
 # (article slug, event, its sentence's terms, its corpus actor ids, the terms' idf weight,
-#  its period: start and end ordinals and precision rank)
+#  its period: start and end ordinals and precision rank, its place in the merge)
 _Period = tuple[int, int, int]
-_Item = tuple[str, Event, frozenset[str], frozenset[str], float, _Period]
+_Item = tuple[str, Event, frozenset[str], frozenset[str], float, _Period, int]
 
 
 class _Cluster:
@@ -356,15 +359,27 @@ def merge_events(
     weigh = _weight_sum
     ranks = _RANKS
     unranked = len(PRECISION_ORDER)
-    items: list[_Item] = []
+    events_in: list[tuple[str, Event, frozenset[str], frozenset[str], _Period]] = []
     for (slug, events, _), terms_of in zip(per_article, terms_in):
         for e in events:
             terms = terms_of.get(e.sentence, _EMPTY)
             actors = frozenset(a for a in (actor_ids.get((slug, x)) for x in e.actors) if a) if e.actors else _EMPTY
-            # The terms' idf weight, summed once per event (it was once per comparison).
-            items.append((slug, e, terms, actors, weigh(map(weight_of, terms)),
-                          (e.start.toordinal(), e.end.toordinal(), ranks.get(e.precision, unranked))))
-    compatible = _compatible_periods({item[5] for item in items if item[5][2] <= _MERGE_RANK}, memo)
+            events_in.append((slug, e, terms, actors,
+                              (e.start.toordinal(), e.end.toordinal(), ranks.get(e.precision, unranked))))
+    compatible = _compatible_periods({x[4] for x in events_in if x[4][2] <= _MERGE_RANK}, memo)
+
+    # Inside sitegen serve, the last build's steps (see _Merged): while the events come
+    # as they came then and every decision is the one made then, the clusters are
+    # those of the last build at the same point, and so are the candidates that pass
+    # the date, term and article tests; only their scores are computed again (every
+    # idf weight moves with the corpus), all at once (see _Merged.scores).
+    merged = memo.state(_MERGED, _Merged) if memo is not None else None
+    same = merged.same_events(events_in) if merged is not None else 0
+    replay = merged.scores(same, idf) if same else None
+    weights = replay[0] if replay is not None else []
+    items: list[_Item] = [
+        (slug, e, terms, actors, weights[i] if i < same else weigh(map(weight_of, terms)), period, i)
+        for i, (slug, e, terms, actors, period) in enumerate(events_in)]
 
     # Clusters indexed by their best event's period; each event is compared with the
     # clusters of the periods compatible with its own only (comparing every event with
@@ -372,77 +387,67 @@ def merge_events(
     # (a busy day: up to 165 at 1,000 articles) with those that share a term with it.
     clusters: list[_Cluster] = []
     shelves: dict[_Period, _Shelf] = {}
-    # Inside sitegen serve, the last build's steps (see _Step): while the events come
-    # as they came then and every decision is the one made then, the clusters are
-    # those of the last build at the same point, and so are the candidates that pass
-    # the date, term and article tests; only their scores are computed again (every
-    # idf weight moves with the corpus).
-    box = memo.state(_MERGED, _new_box) if memo is not None else None
-    last: list[_Step] = box[0][0] if box is not None and box[0] is not None else []
-    replayable = len(last)
+    record = merged.recorder(idf) if merged is not None else None
+    scores, orders, first = replay[1:] if replay is not None else ([], [], [])
     replayed = 0
-    steps: list[_Step] = []
     for i, item in enumerate(items):
-        slug, e, terms, actors, weight, period = item
-        step = last[i] if i < replayable else None
-        if step is not None and not (step[0] is e and step[1] == slug and (step[2] is terms or step[2] == terms)
-                                     and step[3] == actors):
-            replayable, step = i, None  # another event than last time: no more replaying
+        slug, e, terms, actors, weight, period, _ = item
         home = None
         best_order = -1
-        if period[2] <= _MERGE_RANK:
+        if replay is not None and i < same:
+            # Replayed: the decision from the scores computed at once.
+            best_score = MERGE_THRESHOLD
+            for k in range(first[i], first[i + 1]):
+                score = scores[k]
+                if score > best_score or (score == best_score and orders[k] > best_order):
+                    best_score, best_order = score, orders[k]
+            if best_order >= 0:
+                home = clusters[best_order]
+            replayed += 1
+            if best_order != merged.decisions[i]:
+                same = i + 1  # decided otherwise than last time: the clusters differ from here
+                assert record is not None
+                record.decided(i, best_order)
+        elif period[2] <= _MERGE_RANK:
             # The best cluster: the highest score at or above the threshold,
             # ties to the latest created (the order the candidates were once
             # sorted and scanned in), so no candidate list is built or sorted
             # and the order candidates come in does not matter.
             best_score = MERGE_THRESHOLD
+            value = e.value
+            disjoint = terms.isdisjoint
             no_shared_actor = actors.isdisjoint
-            if step is not None:
-                found = step[4]
-                for order in found:
-                    cluster = clusters[order]
-                    _, _, other_terms, other_actors, other_weight, _ = cluster.best
-                    smaller = weight if weight < other_weight else other_weight  # noqa: FURB136 - no call: hot loop
-                    score = weigh(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
-                    if not no_shared_actor(other_actors):
-                        score += 0.1
-                    if score > best_score or (score == best_score and order > best_order):
-                        home, best_score, best_order = cluster, score, order
-                replayed += 1
-            else:
-                found = []
-                value = e.value
-                disjoint = terms.isdisjoint
-                for other_period in compatible[period]:
-                    shelf = shelves.get(other_period)
-                    if shelf is None:
+            found = [] if record is not None else None
+            for other_period in compatible[period]:
+                shelf = shelves.get(other_period)
+                if shelf is None:
+                    continue
+                by_term = shelf.by_term
+                for cluster in (shelf.clusters if by_term is None
+                                else set().union(*[by_term[t] for t in terms if t in by_term])):
+                    other_terms = cluster.terms
+                    # No shared term: the score is at most 0.1, below the threshold.
+                    if disjoint(other_terms):
                         continue
-                    by_term = shelf.by_term
-                    for cluster in (shelf.clusters if by_term is None
-                                    else set().union(*[by_term[t] for t in terms if t in by_term])):
-                        other_terms = cluster.terms
-                        # No shared term: the score is at most 0.1, below the threshold.
-                        if disjoint(other_terms):
-                            continue
-                        _, other, _, other_actors, other_weight, _ = cluster.best
-                        # An article returns to an event with the same date expression.
-                        if slug in cluster.slugs and value != other.value:
-                            continue
-                        found.append(cluster.order)
-                        # The idf weight they share over the smaller one's, +0.1 for a shared actor
-                        smaller = weight if weight < other_weight else other_weight  # noqa: FURB136 - no call: hot loop
-                        score = weigh(map(weight_of, terms & other_terms)) / smaller if smaller else 0.0
-                        if not no_shared_actor(other_actors):
-                            score += 0.1
-                        if score > best_score or (score == best_score and cluster.order > best_order):
-                            home, best_score, best_order = cluster, score, cluster.order
-        else:
-            found = _NONE
-        if step is None or step[5] != best_order:
-            if step is not None:
-                replayable = i + 1  # decided otherwise than last time: the clusters differ from here
-            step = (e, slug, terms, actors, found, best_order)
-        steps.append(step)
+                    _, other, _, other_actors, other_weight, _, where = cluster.best
+                    # An article returns to an event with the same date expression.
+                    if slug in cluster.slugs and value != other.value:
+                        continue
+                    # The idf weight they share over the smaller one's, +0.1 for a shared actor
+                    smaller = weight if weight < other_weight else other_weight  # noqa: FURB136 - no call: hot loop
+                    shared = terms & other_terms
+                    score = weigh(map(weight_of, shared)) / smaller if smaller else 0.0
+                    bonus = not no_shared_actor(other_actors)
+                    if bonus:
+                        score += 0.1
+                    if found is not None:
+                        found.append((cluster.order, where, shared, bonus))
+                    if score > best_score or (score == best_score and cluster.order > best_order):
+                        home, best_score, best_order = cluster, score, cluster.order
+            if record is not None:
+                record.step(terms, found, best_order)
+        elif record is not None:
+            record.step(terms, None, -1)
         if home is None:
             cluster = _Cluster(len(clusters), item)
             clusters.append(cluster)
@@ -453,8 +458,8 @@ def merge_events(
             if home.add(item):  # a new best: the cluster's period and terms are its
                 shelves[before].remove(home, before_terms)
                 _shelf(shelves, home.period).add(home)
-    if box is not None:
-        box[0] = (steps, replayed)
+    if merged is not None and record is not None:
+        merged.keep(events_in, record, replayed)
 
     horizon = dt.date(corpus_start.year - 1, corpus_start.month, 1) if corpus_start else None
     made = _Made.of(memo, horizon)
@@ -512,6 +517,179 @@ def _shelf(shelves: dict[_Period, _Shelf], period: _Period) -> _Shelf:
     return shelf
 
 
+class _Merged:
+    """The steps of the last merge (``sitegen serve``), to replay while nothing before changed.
+
+    Per event, in merge order: the event as compared (slug, event, terms, corpus
+    actors), the idf terms of its sentence, its candidates (the clusters that
+    passed the date, term and article tests: creation order, the place of their
+    best event, the terms shared with it, whether an actor is shared) and the
+    cluster it joined (-1: a new one).  Terms are numbers of :attr:`terms` (they
+    only ever grow); the per-event and per-candidate parts are flat arrays with
+    start offsets, so that replaying sums them all at once.
+    """
+
+    def __init__(self) -> None:
+        import numpy as np  # here: analysing an article imports this module, not numpy
+
+        self.events: list[tuple[str, Event, frozenset[str], frozenset[str], _Period]] = []
+        self.decisions: list[int] = []
+        self.number: dict[str, int] = {}  # term -> its number
+        self.terms: list[str] = []
+        empty = np.zeros(1, dtype=np.intp)
+        self.event_start, self.event_terms = empty, empty[:0]
+        self.candidate_start = empty
+        self.order, self.best, self.bonus = empty[:0], empty[:0], np.zeros(0, dtype=bool)
+        self.shared_start, self.shared_terms = empty, empty[:0]
+        self.replayed = 0  # in the last merge (for tests)
+
+    def same_events(self, events: list[tuple[str, Event, frozenset[str], frozenset[str], _Period]]) -> int:
+        """How many of ``events``, from the first, are those of the last merge."""
+        count = 0
+        for (slug, e, terms, actors, _), (was_slug, was, was_terms, was_actors, _) in zip(events, self.events):
+            if not (e is was and slug == was_slug and (terms is was_terms or terms == was_terms)
+                    and actors == was_actors):
+                break
+            count += 1
+        return count
+
+    def scores(self, steps: int, idf: Mapping[str, float],
+               ) -> tuple[list[float], list[float], list[int], list[int]] | None:
+        """For the first ``steps`` events, with the weights ``idf``: their weights, their
+        candidates' scores and creation orders, and where each event's candidates start.
+
+        The same floats as the merge's own: its sums are exactly rounded (fsum), and
+        an exactly rounded sum does not depend on how it is found; here the
+        weights, each a whole number of 2**-53 (an idf is at least log 2), are
+        added as integers and rounded once.
+        """
+        import numpy as np
+
+        weights = np.array([idf.get(t, 1.0) for t in self.terms])
+        event_start = self.event_start[:steps + 1]
+        candidate_start = self.candidate_start[:steps + 1]
+        cands = int(candidate_start[-1])
+        shared_start = self.shared_start[:cands + 1]
+        per_event = _exact_sums(weights, self.event_terms[:int(event_start[-1])], event_start)
+        shared = _exact_sums(weights, self.shared_terms[:int(shared_start[-1])], shared_start)
+        owner = np.repeat(np.arange(steps), np.diff(candidate_start))
+        smaller = np.minimum(per_event[owner], per_event[self.best[:cands]])
+        score = np.zeros(cands)
+        np.divide(shared, smaller, out=score, where=smaller != 0)
+        score = np.where(self.bonus[:cands], score + 0.1, score)
+        return per_event.tolist(), score.tolist(), self.order[:cands].tolist(), candidate_start.tolist()
+
+    def recorder(self, terms: Iterable[str]) -> _Recorder:
+        """A recorder for this merge, whose events' terms are all among ``terms``."""
+        number, names = self.number, self.terms
+        for t in sorted(set(terms) - number.keys()):  # sorted: the same numbers in every process
+            number[t] = len(names)
+            names.append(t)
+        return _Recorder(number)
+
+    def keep(self, events: list[tuple[str, Event, frozenset[str], frozenset[str], _Period]],
+             record: _Recorder, replayed: int) -> None:
+        """Keep this merge's steps: the first ``replayed`` as the last merge's (with a
+        decision ``record`` changed), the others as ``record`` took them."""
+        import numpy as np
+
+        p = replayed
+        got = record.arrays()
+        cands = int(self.candidate_start[p])
+        sharing = int(self.shared_start[cands])
+        self.event_terms = np.concatenate([self.event_terms[:int(self.event_start[p])], got["event_terms"]])
+        self.event_start = np.concatenate([self.event_start[:p + 1],
+                                           self.event_start[p] + np.cumsum(got["event_counts"])])
+        self.order = np.concatenate([self.order[:cands], got["order"]])
+        self.best = np.concatenate([self.best[:cands], got["best"]])
+        self.bonus = np.concatenate([self.bonus[:cands], got["bonus"]])
+        self.candidate_start = np.concatenate([self.candidate_start[:p + 1],
+                                               cands + np.cumsum(got["candidate_counts"])])
+        self.shared_terms = np.concatenate([self.shared_terms[:sharing], got["shared_terms"]])
+        self.shared_start = np.concatenate([self.shared_start[:cands + 1],
+                                            sharing + np.cumsum(got["shared_counts"])])
+        decisions = self.decisions[:p]
+        for i, d in record.changed:
+            decisions[i] = d
+        self.decisions = decisions + record.decisions
+        self.events = events
+        self.replayed = replayed
+
+
+class _Recorder:
+    """The steps of the events a merge did not replay, as they come (made into
+    :class:`_Merged`'s arrays at once by :meth:`arrays`)."""
+
+    def __init__(self, number: dict[str, int]):
+        self.number = number
+        self.terms: list[frozenset[str]] = []
+        self.found: list[list[tuple[int, int, frozenset[str], bool]]] = []
+        self.decisions: list[int] = []
+        self.changed: list[tuple[int, int]] = []
+
+    def step(self, terms: frozenset[str], found: list[tuple[int, int, frozenset[str], bool]] | None,
+             decision: int) -> None:
+        self.terms.append(terms)
+        self.found.append(found or _NO_CANDIDATES)
+        self.decisions.append(decision)
+
+    def decided(self, i: int, decision: int) -> None:
+        """A replayed event joined another cluster than last time."""
+        self.changed.append((i, decision))
+
+    def arrays(self) -> dict[str, Any]:
+        """The steps' parts as flat arrays (term numbers, candidates' orders, best
+        events' places, shared actors, shared term numbers) with their counts."""
+        import numpy as np
+
+        number = self.number.__getitem__
+        found = list(chain.from_iterable(self.found))
+        order, best, shared, bonus = zip(*found) if found else ((), (), (), ())
+        return {
+            "event_terms": np.fromiter(map(number, chain.from_iterable(self.terms)), dtype=np.intp),
+            "event_counts": np.fromiter(map(len, self.terms), dtype=np.intp, count=len(self.terms)),
+            "order": np.array(order, dtype=np.intp),
+            "best": np.array(best, dtype=np.intp),
+            "bonus": np.array(bonus, dtype=bool),
+            "candidate_counts": np.fromiter(map(len, self.found), dtype=np.intp, count=len(self.found)),
+            "shared_terms": np.fromiter(map(number, chain.from_iterable(shared)), dtype=np.intp),
+            "shared_counts": np.fromiter(map(len, shared), dtype=np.intp, count=len(shared)),
+        }
+
+
+_NO_CANDIDATES: list[tuple[int, int, frozenset[str], bool]] = []  # never changed
+
+
+_EXACT_LIMIT = 63  # terms summed as integers at most (each below 2**57: no overflow)
+
+
+def _exact_sums(weights: np.ndarray, terms: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """``math.fsum`` of ``weights[terms[start[k]:start[k + 1]]]`` for each k: exactly rounded.
+
+    Each weight at least 0.5 and below 16 is a whole number of 2**-53 below
+    2**57: up to 63 of them add up exactly in 64-bit integers, and converting the
+    total to a float rounds it once, to nearest, as ``fsum`` does.  Other sums
+    are left to ``fsum``.
+    """
+    import numpy as np
+
+    counts = np.diff(start)
+    out = np.zeros(len(counts))
+    if not len(counts):
+        return out
+    if len(weights) and weights.min() >= 0.5 and weights.max() < 16.0 and counts.max() <= _EXACT_LIMIT:
+        scaled = np.ldexp(weights, 53).astype(np.int64)
+        filled = counts > 0
+        if filled.any():
+            totals = np.add.reduceat(scaled[terms], start[:-1][filled])
+            out[filled] = np.ldexp(totals.astype(np.float64), -53)
+        return out
+    values = weights.tolist()
+    bounds = start.tolist()
+    picked = terms.tolist()
+    return np.array([math.fsum(values[t] for t in picked[bounds[k]:bounds[k + 1]]) for k in range(len(counts))])
+
+
 def _compatible_periods(periods: set[_Period], memo: Any) -> dict[_Period, tuple[_Period, ...]]:
     """For each of ``periods``, those a cluster of its events may join one of: the same,
     or one inside the other (a day inside its week); and one of the two must be a
@@ -545,14 +723,8 @@ def _new_box() -> list[Any]:
     return [None]
 
 
-# One event's step of a merge: the event, its slug, terms and corpus actors, the
-# creation order of the clusters that passed the date, term and article tests (its
-# candidates), and the order of the cluster it joined (-1: a new one).
-_Step = tuple[Event, str, frozenset[str], frozenset[str], list[int], int]
-_NONE: list[int] = []  # no candidates (never changed)
-
 _PERIODS = object()  # the memo's key for the last build's compatible periods
-_MERGED = object()  # ... for the last build's steps
+_MERGED = object()  # ... for the last build's steps (a _Merged)
 _MADE = object()  # ... for the last build's timeline events
 
 
@@ -605,14 +777,14 @@ class _Made:
 def _timeline_event(members: list[_Item], best: Event, horizon: dt.date | None) -> TimelineEvent:
     """The timeline's event for a cluster's events (in the order they joined it) and its best one."""
     if len(members) == 1:  # most events are reported once: nothing to order or pool
-        s, e, _, ids, _, _ = members[0]
+        s, e, _, ids, _, _, _ = members[0]
         sources: tuple[Source, ...] = (Source(s, e.sentence, e.text, e.timex, e.anchor),)
         actors = sorted(ids)
     else:
         sources = tuple(Source(s, e.sentence, e.text, e.timex, e.anchor)
                         for s, e, *_ in sorted(members, key=_source_order))
         actors = []
-        for _, _, _, ids, _, _ in members:
+        for _, _, _, ids, _, _, _ in members:
             actors.extend(a for a in sorted(ids) if a not in actors)
     return TimelineEvent(
         id=_event_id(best.value, sources[0]), value=best.value, precision=best.precision,

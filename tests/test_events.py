@@ -309,7 +309,7 @@ def test_serve_merge_replays_the_last_builds_steps_while_the_events_before_are_t
     def merged(per_article) -> int:
         got = merge_events(per_article, memo=memo)
         assert got == merge_events(per_article)
-        return memo.state(events._MERGED, events._new_box)[0][1]  # events replayed
+        return memo.state(events._MERGED, events._Merged).replayed  # events replayed
 
     mergeable = sum(len(evs) for _, evs, _ in corpus)
     assert merged(corpus) == 0
@@ -353,3 +353,30 @@ def test_serve_merge_stops_replaying_once_a_decision_changes() -> None:
     after = merge_events([a, b, c, d], memo=memo)
     assert sorted(tuple(s.article for s in e.sources) for e in after) == [("a",), ("b", "c")]
     assert after == merge_events([a, b, c, d])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_weights_summed_at_once_are_fsums(seed: int) -> None:
+    """Replaying a merge sums idf weights as integers (numpy): the very floats fsum gives."""
+    import math
+    import random
+
+    import numpy as np
+
+    from sitegen.events import _exact_sums
+
+    rnd = random.Random(seed)
+    weights = np.array([math.log(1 + rnd.randint(1, 50_000) / rnd.randint(1, 100)) for _ in range(300)])
+    weights[:5] = [math.log(2), 15.999, 0.5, 1.0 + 2 ** -52, 3.0]
+    counts = [rnd.randint(0, 63) for _ in range(200)] + [0, 1, 63]
+    terms = np.array([rnd.randrange(len(weights)) for _ in range(sum(counts))], dtype=np.intp)
+    start = np.concatenate([[0], np.cumsum(counts)]).astype(np.intp)
+    got = _exact_sums(weights, terms, start).tolist()
+    want = [math.fsum(weights[terms[start[k]:start[k + 1]]].tolist()) for k in range(len(counts))]
+    assert got == want
+    assert got != [float(sum(weights[terms[start[k]:start[k + 1]]].tolist())) for k in range(len(counts))]
+    # Beyond what adds up exactly in 64 bits (a sum of 64, a weight of 16 or below 0.5): fsum itself.
+    for odd in (np.append(weights, 16.5), np.append(weights, 0.25)):
+        assert _exact_sums(odd, terms, start).tolist() == want
+    long = np.zeros(64, dtype=np.intp)
+    assert _exact_sums(weights, long, np.array([0, 64])).tolist() == [math.fsum([weights[0]] * 64)]
