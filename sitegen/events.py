@@ -23,6 +23,7 @@ import datetime as dt
 import hashlib
 import math
 import re
+import threading
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -344,9 +345,21 @@ def merge_events(
     maps (slug, article actor id) to the corpus actor id (hidden actors map to
     nothing).  Events before ``corpus_start`` minus a year are background.
     ``memo`` (a :class:`sitegen.cache.IdentityMemo`, in ``sitegen serve``)
-    keeps each article's :func:`sentence_terms` between builds.
+    keeps each article's :func:`sentence_terms` between builds, and the last
+    merge's state (document frequencies, steps to replay, timeline events).
     """
-    actor_ids = actor_ids or {}
+    if memo is None:
+        return _merge(per_article, actor_ids or {}, corpus_start, None)
+    with _MERGING:  # one merge at a time keeps the memo's state (serve warms it in the background)
+        return _merge(per_article, actor_ids or {}, corpus_start, memo)
+
+
+_MERGING = threading.Lock()
+
+
+def _merge(per_article: Sequence[tuple[str, Sequence[Event], Sequence[Sentence]]],
+           actor_ids: dict[tuple[str, str], str], corpus_start: dt.date | None, memo: Any,
+           ) -> tuple[TimelineEvent, ...]:
     terms_in = [memo.get(sentences, sentence_terms) if memo is not None else sentence_terms(sentences)
                 for _, _, sentences in per_article]
     df = _document_frequency(terms_in, memo)
@@ -543,6 +556,10 @@ class _Merged:
         self.shared_start, self.shared_terms = empty, empty[:0]
         self.replayed = 0  # in the last merge (for tests)
 
+    def covers(self, count: int) -> bool:
+        """Whether the last merge (kept here) saw ``count`` events."""
+        return len(self.events) == count
+
     def same_events(self, events: list[tuple[str, Event, frozenset[str], frozenset[str], _Period]]) -> int:
         """How many of ``events``, from the first, are those of the last merge."""
         count = 0
@@ -725,6 +742,13 @@ def _new_box() -> list[Any]:
 
 _PERIODS = object()  # the memo's key for the last build's compatible periods
 _MERGED = object()  # ... for the last build's steps (a _Merged)
+
+
+def merged_before(memo: Any, count: int) -> bool:
+    """Whether ``memo`` holds the state of a merge of ``count`` events (see :func:`merge_events`)."""
+    with _MERGING:
+        state = memo.states.get(_MERGED)
+        return state is not None and state.covers(count)
 _MADE = object()  # ... for the last build's timeline events
 
 

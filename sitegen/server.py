@@ -813,8 +813,11 @@ def _warm(memory: Any, briefing: Any) -> None:
     ``sitegen serve`` starts on a built site) leaves the per-article memos
     of the corpus-wide steps empty (:func:`sitegen.cache.by_identity`): the
     first edit would pay for all articles (0.8 s at 1,000), later ones for
-    the edited article only.  Here they are filled for every article.
+    the edited article only.  Here they are filled for every article, and
+    the timeline's merge is run once so that the first edit replays it
+    (:func:`sitegen.assemble.warm_merge`).
     """
+    from .assemble import warm_merge
     from .events import sentence_terms
     from .overview import sentences_digest
     from .pages import analysis_json
@@ -826,6 +829,7 @@ def _warm(memory: Any, briefing: Any) -> None:
         terms.get(a.sentences, sentence_terms)
         data.get(a, analysis_json)
         digests.get(a.sentences, sentences_digest)
+    warm_merge(briefing, terms)  # the timeline's merge, to be replayed by the next edit's
 
 
 WARM_UP_ARTICLE = """---
