@@ -226,7 +226,7 @@ class _Cluster:
     """Events merged as one; ``best`` is the one whose date and wording the timeline shows
     (``terms`` and ``period`` are the best one's, read in the merge's inner loop)."""
 
-    __slots__ = ("order", "events", "slugs", "best", "terms", "period")
+    __slots__ = ("best", "events", "order", "period", "slugs", "terms")
 
     def __init__(self, order: int, first: _Item):
         self.order = order  # creation order: ties between candidate clusters go to the later one
@@ -490,7 +490,7 @@ class _Shelf:
     ``_INDEXED`` of them also by each term of their best event (a dict lookup per
     term of the event beats testing every cluster of a busy day)."""
 
-    __slots__ = ("clusters", "by_term")
+    __slots__ = ("by_term", "clusters")
 
     def __init__(self) -> None:
         self.clusters: list[_Cluster] = []
@@ -763,7 +763,7 @@ class _Made:
     and so everything shown, follows from its events in order.
     """
 
-    __slots__ = ("last", "now", "box", "horizon")
+    __slots__ = ("box", "horizon", "last", "now")
 
     def __init__(self, box: list[Any] | None, horizon: dt.date | None):
         self.box = box
