@@ -42,7 +42,7 @@ import pickle
 import re
 import tempfile
 import threading
-from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
@@ -287,30 +287,30 @@ def interned(kind: str, values: Sequence[T], key: Callable[[T], Hashable]) -> tu
     """
     if _MEMORY is None:
         return tuple(values)
-    return tuple(v for _, v in _intern(kind, [(key(v), v) for v in values]))
+    return tuple(_intern(kind, map(key, values), values))
 
 
 def interned_values(kind: str, values: Mapping[Hashable, T]) -> dict[Hashable, T]:
     """:func:`interned` for the values of a dict, under their keys."""
     if _MEMORY is None:
         return dict(values)
-    return dict(_intern(kind, list(values.items())))
+    return dict(zip(values, _intern(kind, values.keys(), values.values())))
 
 
-def _intern(kind: str, pairs: list[tuple[Hashable, T]]) -> list[tuple[Hashable, T]]:
+def _intern(kind: str, keys: Iterable[Hashable], values: Iterable[T]) -> list[T]:
     memory = _MEMORY
     assert memory is not None
     with memory.lock:
         last = memory.interned.get(kind, {})
     out = []
     now: dict[Hashable, tuple[Any, Any]] = {}
-    for k, value in pairs:
+    for k, value in zip(keys, values):
         hit = last.get(k)  # (the value given out, the last value found equal to it)
         if hit is not None and (hit[1] is value or hit[0] is value or hit[0] == value):
-            out.append((k, hit[0]))
+            out.append(hit[0])
             now[k] = (hit[0], value)
         else:
-            out.append((k, value))
+            out.append(value)
             now[k] = (value, value)
     with memory.lock:
         memory.interned[kind] = now
