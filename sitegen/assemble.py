@@ -111,7 +111,8 @@ def warm_merge(briefing: Briefing, memo: Any) -> None:
         return
     period = corpus_period(a.article.meta.date for a in ordered)
     merge_events([(a.article.slug, a.events, a.sentences) for a in reversed(ordered)],
-                 actor_id_map(ordered, briefing.actors), corpus_start=period[0] if period else None, memo=memo)
+                 actor_id_map(ordered, briefing.actors, briefing.mention_owners),
+                 corpus_start=period[0] if period else None, memo=memo)
 
 
 def sort_newest_first(analyses: Sequence[Analysis]) -> list[Analysis]:

@@ -62,7 +62,7 @@ def test_warm_merge_lets_the_next_merge_replay_every_event() -> None:
 
     analyses = (art("c", 6, "ministers met again over budget"), art("b", 5, "ministers budget talks"),
                 art("a", 5, "ministers met over the budget"))  # newest first, as a briefing holds them
-    briefing = SimpleNamespace(analyses=analyses, actors=())
+    briefing = SimpleNamespace(analyses=analyses, actors=(), mention_owners={})
     memo = IdentityMemo()
     warm_merge(briefing, memo)
     state = memo.state(events._MERGED, events._Merged)
