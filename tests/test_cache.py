@@ -350,3 +350,54 @@ def test_page_key_is_kept_while_its_dependencies_are_the_same_objects(tmp_path: 
         assert made_up.startswith("changed-") and len(made) == 5  # not computed: it cannot match
         third.site_wide({"article_count": 2})  # another site-wide context: computed again
         assert third.known_key("", "p.html", (x, ("y3",)), inputs(y)) not in (changed, made_up) and len(made) == 6
+
+
+def test_code_digest_covers_every_module_imported(tmp_path, monkeypatch):
+    """Consecutive imports, parenthesised and absolute ones, and imports inside functions
+    all count: editing any of those modules must change the key (the old pattern
+    swallowed the line after each import, so sitegen/events.py was not in the analysis key)."""
+    from sitegen import cache as cache_mod
+
+    (tmp_path / "entry.py").write_text(
+        "from .one import a\nfrom .two import b\nfrom . import (three,\n    four)\n"
+        "from sitegen.five import c\n\ndef f():\n    from .six import d\n    import sitegen.seven\n")
+    for name in ("one", "two", "three", "four", "five", "six", "seven"):
+        (tmp_path / f"{name}.py").write_text(f"X = '{name}'\n")
+    monkeypatch.setattr(cache_mod, "PACKAGE", tmp_path)
+    cache_mod.code_versions.cache_clear()
+    try:
+        before = cache_mod.code_digest("entry")
+        for name in ("one", "two", "three", "four", "five", "six", "seven"):
+            (tmp_path / f"{name}.py").write_text(f"X = '{name} edited'\n")
+            cache_mod.code_versions.cache_clear()
+            after = cache_mod.code_digest("entry")
+            assert after != before, name
+            before = after
+    finally:
+        cache_mod.code_versions.cache_clear()
+
+
+def test_import_pattern_finds_what_the_syntax_tree_has():
+    """The pattern (fast: no parsing) against ast, on every sitegen module."""
+    import ast
+
+    from sitegen import cache as cache_mod
+
+    def by_tree(source: bytes) -> set[str]:
+        out: set[str] = set()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if node.level == 1:
+                    out.update([module.split(".")[0]] if module else [a.name for a in node.names])
+                elif node.level == 0 and module.startswith("sitegen"):
+                    out.update([module.split(".")[1]] if "." in module else [a.name for a in node.names])
+            elif isinstance(node, ast.Import):
+                out.update(a.name.split(".")[1] for a in node.names if a.name.startswith("sitegen."))
+        return out
+
+    modules = sorted(cache_mod.PACKAGE.glob("*.py"))
+    assert len(modules) > 20
+    for path in modules:
+        source = path.read_bytes()
+        assert set(cache_mod._imported(source)) == by_tree(source), path.name
