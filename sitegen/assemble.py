@@ -17,7 +17,7 @@ from typing import Any
 from .actor_model import Actor
 from .actors import load_overrides, merge_actors
 from .cache import by_identity, in_memory, interned, interned_values, remembered, same_as_last
-from .events import TimelineEvent, corpus_period, key_dates, merge_events, merged_before
+from .events import TimelineEvent, corpus_period, key_dates, merge_events
 from .model import Analysis, Problem, compact
 from .overview import OverviewInput, overview
 
@@ -93,26 +93,6 @@ def interned_briefing(briefing: Briefing) -> Briefing:
         timeline=interned("events", briefing.timeline, key=lambda e: e.id),
         links=interned_values("links", briefing.links),
     )
-
-
-def warm_merge(briefing: Briefing, memo: Any) -> None:
-    """Merge ``briefing``'s events once with ``memo`` (``sitegen serve``'s
-    "event-terms" identity memo) unless it holds the state of a merge of them.
-
-    A build whose briefing came whole from the cache merged nothing, so the next
-    edit would merge every event from scratch rather than replay the steps before
-    the edited article (:func:`sitegen.events.merge_events`); the server calls
-    this in the background after such a build.  The inputs are the build's own
-    (the briefing's analyses, newest first, and actors); a merge checks what it
-    replays event by event anyway.
-    """
-    ordered = briefing.analyses
-    if merged_before(memo, sum(len(a.events) for a in ordered)):
-        return
-    period = corpus_period(a.article.meta.date for a in ordered)
-    merge_events([(a.article.slug, a.events, a.sentences) for a in reversed(ordered)],
-                 actor_id_map(ordered, briefing.actors, briefing.mention_owners),
-                 corpus_start=period[0] if period else None, memo=memo)
 
 
 def sort_newest_first(analyses: Sequence[Analysis]) -> list[Analysis]:

@@ -261,9 +261,7 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
             log.warning("%s", problem)
 
     try:
-        briefing = assemble_cached(cache, analyses, data_dir=config.folder("data_dir"),
-                                   overview_sentences=config["summary.overview_sentences"],
-                                   key_date_limit=config["timeline.key_dates"])
+        briefing = assemble_cached(cache, analyses, **assemble_options(config))
     except OverridesError as exc:
         raise BuildError(list(exc.problems)) from exc
     except ActorIdError as exc:
@@ -321,6 +319,12 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
                        removed=removed, notes=notes, briefing=kept,
                        index_search=_later_index(out, files.files, store, index_jobs) if search_later else None,
                        prepare_next=spares["next"].make if spares is not None and store is not None else None)
+
+
+def assemble_options(config: Config) -> dict[str, Any]:
+    """What :func:`sitegen.assemble.assemble` is given besides the analyses."""
+    return {"data_dir": config.folder("data_dir"), "overview_sentences": config["summary.overview_sentences"],
+            "key_date_limit": config["timeline.key_dates"]}
 
 
 def _later_index(out: Path, files: Any, store: Any, jobs: int) -> Callable[[], bool]:

@@ -634,13 +634,16 @@ def _folder_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-def assemble_cached(cache: AnalysisCache | None, analyses: Any, **options: Any) -> Any:
+def assemble_cached(cache: AnalysisCache | None, analyses: Any, *, again: bool = False, **options: Any) -> Any:
     """:func:`sitegen.assemble.assemble`, from the cache when nothing it reads changed.
 
     The key covers every analysis (by its cache key, in order), the options,
     the files of ``data_dir`` (``actors.yaml``) and the assemble code.  On a
     miss, the per-article part of the overview is still taken from a memo
     kept in the cache, so one edited article does not redo it for all.
+
+    ``again`` (``sitegen serve``'s warm-up, :meth:`sitegen.server.ProjectBuilder.warm`):
+    assemble even on a hit, storing nothing, for the serve memos it fills.
     """
     from .assemble import Briefing, assemble, interned_briefing
 
@@ -656,7 +659,8 @@ def assemble_cached(cache: AnalysisCache | None, analyses: Any, **options: Any) 
     }
     key = _env_digest(parts)
     store = cache.store
-    hit = store.get("briefing", key)
+    keep = not again
+    hit = store.get("briefing", key) if keep else None
     if isinstance(hit, tuple) and len(hit) == 2:
         slugs, fields = hit
         by_slug = {a.article.slug: a for a in analyses}
@@ -666,6 +670,8 @@ def assemble_cached(cache: AnalysisCache | None, analyses: Any, **options: Any) 
     loaded = store.get("briefing", memo_key)
     memo = _UsedKeys(loaded if isinstance(loaded, dict) else {})
     briefing = interned_briefing(assemble(analyses, memo=memo, **options))
+    if not keep:
+        return briefing
     if memo.used:  # the overview was made: keep what it read (a reused overview reads nothing)
         store.put("briefing", memo_key, {k: v for k, v in memo.items() if k in memo.used})
     fields = {f.name: getattr(briefing, f.name) for f in dataclass_fields(briefing) if f.name != "analyses"}

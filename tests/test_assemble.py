@@ -41,35 +41,3 @@ def test_serve_keeps_an_articles_links_while_its_actors_and_their_owners_stay() 
     assert reordered == _id_map_and_links([a2, b], moved) and reordered[1]["a"] is not links["a"]
     assert reordered[1]["a"] == links["a"]
 
-
-def test_warm_merge_lets_the_next_merge_replay_every_event() -> None:
-    """sitegen serve warms the timeline's merge after a build whose briefing came
-    from the cache: the first edit's merge then replays the events before it."""
-    import datetime as dt
-
-    from sitegen import events
-    from sitegen.assemble import warm_merge
-    from sitegen.cache import IdentityMemo
-    from sitegen.events import Event, merge_events
-    from sitegen.model import Sentence
-
-    def art(slug: str, day: int, text: str) -> SimpleNamespace:
-        date = dt.date(2024, 3, day)
-        sentence = Sentence("s1", 1, text, 0, len(text), 0, tuple(text.lower().split()))
-        event = Event("s1", text, date.isoformat(), "day", date, date, "", "publication")
-        return SimpleNamespace(article=SimpleNamespace(slug=slug, meta=SimpleNamespace(date=date)),
-                               events=(event,), sentences=(sentence,), actors=())
-
-    analyses = (art("c", 6, "ministers met again over budget"), art("b", 5, "ministers budget talks"),
-                art("a", 5, "ministers met over the budget"))  # newest first, as a briefing holds them
-    briefing = SimpleNamespace(analyses=analyses, actors=(), mention_owners={})
-    memo = IdentityMemo()
-    warm_merge(briefing, memo)
-    state = memo.state(events._MERGED, events._Merged)
-    assert state.covers(3) and state.replayed == 0
-    per_article = [(a.article.slug, a.events, a.sentences) for a in reversed(analyses)]
-    assert merge_events(per_article, {}, corpus_start=dt.date(2024, 3, 5), memo=memo) == merge_events(per_article)
-    assert state.replayed == 3
-    kept = state.events
-    warm_merge(briefing, memo)  # merged already: nothing done
-    assert state.events is kept

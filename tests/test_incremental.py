@@ -415,3 +415,33 @@ def test_serve_keeps_event_html_only_for_the_same_event_template(tmp_path: Path)
         fresh = fresh_site(project, tmp_path / f"fresh-{i}")
         assert got == fresh, f"version {i}"
         assert text.split()[1].encode() in got["timeline/index.html"]
+
+
+def test_serve_warms_what_a_briefing_from_the_cache_left_empty(tmp_path: Path) -> None:
+    """sitegen serve starting on a built site takes its briefing whole from the cache:
+    the corpus-wide steps' memos stay empty and the first edit would redo every
+    article.  The warm-up after that build assembles once more, storing nothing;
+    the edit then merges only what changed, and its site is a fresh build's."""
+    from sitegen import events
+    from sitegen.server import ProjectBuilder
+
+    project = tmp_path / "project"
+    write_project(project)
+    build(load_config(root=project))  # the briefing is in the cache now
+    builder = ProjectBuilder(str(project / "sitegen.yaml"))
+    builder(tmp_path / "serve-0")
+    memory = builder.memory
+    assert not memory.dicts.get("article-links") and not memory.dicts.get("actor-votes")  # from the cache
+    stored = sorted(p for p in (project / ".sitegen-cache").rglob("*") if p.is_file())
+    config, briefing, _ = builder.last
+    builder.warm(config, briefing)
+    assert memory.dicts.get("article-links") and memory.dicts.get("actor-votes")
+    merged = memory.memo("event-terms").state(events._MERGED, events._Merged)
+    assert merged.covers(sum(len(a.events) for a in briefing.analyses))
+    memory.flush()
+    assert sorted(p for p in (project / ".sitegen-cache").rglob("*") if p.is_file()) == stored  # stored nothing
+    path = project / "content" / "b.md"
+    path.write_text(path.read_text().replace("An aid convoy reached", "A second aid convoy reached"))
+    builder(tmp_path / "serve-1")
+    assert merged.replayed > 0  # the events before the edited article's: replayed
+    assert site_files(tmp_path / "serve-1") == fresh_site(project, tmp_path / "fresh")
