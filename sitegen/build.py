@@ -275,6 +275,9 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
     try:
         pages = (PageCache(config.folder("build.cache_dir"), config.folder("templates_dir"), config.values)
                  if config["build.cache"] else None)
+        served = remembered("site-spare")  # sitegen serve: the last site (see PageCache.trust)
+        if pages is not None and served is not None and (last_site := served.get("next")) is not None:
+            pages.trust(last_site.site, last_site.placed)
         files = render_site(config, briefing, cache=pages)
     except OutputConflict as exc:
         raise BuildError([str(exc)]) from exc

@@ -7,7 +7,6 @@ touches the disk.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -391,10 +390,53 @@ def _page(renderer: Renderer, template: str, path: str, make: Callable[[], dict[
     return renderer.page(template, path, **make())
 
 
+def _once(make: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """``make`` called at most once (``functools.cache`` costs more to make: 6,600 a build)."""
+    made: list[dict[str, Any]] = []
+
+    def once() -> dict[str, Any]:
+        if not made:
+            made.append(make())
+        return made[0]
+    return once
+
+
+class _Refs:
+    """``sitegen serve``: what each page's dependencies are looked up by (actor ids,
+    article slugs), kept per page while the objects they are read from are the same,
+    so that an unchanged page's dependency tuple is made with ``map`` in C."""
+
+    def __init__(self) -> None:
+        kept = remembered("page-refs")
+        self.last: dict[str, tuple[Any, ...]] = kept.get("last", {}) if kept is not None else {}
+        self.now: dict[str, tuple[Any, ...]] | None = {} if kept is not None else None
+        if kept is not None:
+            kept["last"] = self.now
+
+    def get(self, path: str, *sources: Any) -> tuple[Any, ...] | None:
+        """The refs kept for ``path`` if ``sources`` are the same objects (or equal ones) as then."""
+        last = self.last.get(path)
+        if last is not None and last[0] == sources:
+            if self.now is not None:
+                self.now[path] = last
+            return last[1]
+        return None
+
+    def put(self, path: str, sources: tuple[Any, ...], refs: tuple[Any, ...]) -> tuple[Any, ...]:
+        if self.now is not None:
+            self.now[path] = (sources, refs)
+        return refs
+
+
 def _article_page(renderer: Renderer, a: Analysis, links: Sequence[MentionLink], names: dict[str, Actor],
-                  wpm: int) -> Any:
+                  wpm: int, refs: _Refs | None = None) -> Any:
     path = article_path(a.article.slug)
-    linked = tuple(names.get(i) for i in dict.fromkeys(link.actor for link in links))
+    ids = refs.get(path, links) if refs is not None else None
+    if ids is None:
+        ids = tuple(dict.fromkeys(link.actor for link in links))
+        if refs is not None:
+            refs.put(path, (links,), ids)
+    linked = tuple(map(names.get, ids))
 
     def article_page() -> dict[str, Any]:
         ctx = article_context(a, wpm, links)
@@ -410,24 +452,27 @@ def _article_page(renderer: Renderer, a: Analysis, links: Sequence[MentionLink],
 
 
 def _actor_page(renderer: Renderer, actor: Actor, briefing: Briefing, names: dict[str, Actor],
-                events: Sequence[TimelineEvent], texts: _SentenceTexts) -> Any:
+                events: Sequence[TimelineEvent], texts: _SentenceTexts, refs: _Refs | None = None) -> Any:
     """An actor's page: its context (roles, quotes, articles, events) is built only
     when one of the objects it reads changed (with the render cache)."""
     path = actor_path(actor.id)
-    analysis = briefing._by_slug.get
-    dependencies = (
-        actor, *events,
-        *(names.get(i) for i in actor.related[:10]),
-        *(names.get(i) for e in events for i in e.actors),
-        *(analysis(slug) for slug in actor.articles),
-        *(analysis(r.article) for r in actor.roles),
-        *(analysis(q.article) for q in actor.quotes),
-        *(analysis(s.article) for e in events for s in e.sources),
-    )
+    events = tuple(events)
+    found = refs.get(path, actor, events) if refs is not None else None
+    if found is None:
+        found = (
+            (*actor.related[:10], *(i for e in events for i in e.actors)),
+            (*actor.articles, *(r.article for r in actor.roles), *(q.article for q in actor.quotes),
+             *(s.article for e in events for s in e.sources)),
+        )
+        if refs is not None:
+            refs.put(path, (actor, events), found)
+    ids, slugs = found
+    # The actor, its events, the actors it names (related, its events'), the analyses of
+    # its articles, roles, quotes and events' sources.
+    dependencies = (actor, *events, *map(names.get, ids), *map(briefing._by_slug.get, slugs))
 
     # Keyed on it and rendered from it: built once.
-    context = functools.cache(lambda: dict(section="actors",
-                                           **actor_context(actor, briefing, names, events, texts)))
+    context = _once(lambda: dict(section="actors", **actor_context(actor, briefing, names, events, texts)))
     return _page(renderer, "actor.html", path, context, context, dependencies)
 
 
@@ -447,8 +492,8 @@ def _timeline_page(renderer: Renderer, tp: Page, first: bool, briefing: Briefing
                     *(names.get(i) for e in shown for i in e.actors), None,
                     *(analysis(s.article) for e in shown for s in e.sources), None, *(undated if first else ()))
     # Keyed on it and rendered from it: built once.
-    context = functools.cache(lambda: dict(section="timeline", pager=tp.pager,
-                                           **timeline_context(briefing, names, events, first=first)))
+    context = _once(lambda: dict(section="timeline", pager=tp.pager,
+                                 **timeline_context(briefing, names, events, first=first)))
     return _page(renderer, "timeline.html", tp.path, context, context, dependencies)
 
 
@@ -511,10 +556,11 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
                                               articles=list(listing.items), total=len(items), pager=listing.pager),
                   "article listing")
     wpm = config["build.words_per_minute"]
+    refs = _Refs() if cache is not None else None
     for a in ordered:
         links = briefing.links.get(a.article.slug, ())
         files.add(article_path(a.article.slug),
-                  _article_page(renderer, a, links, names, wpm), a.article.path)
+                  _article_page(renderer, a, links, names, wpm, refs), a.article.path)
 
     # Above pages.actors_per_page actors the index is split by initial letter.
     if len(briefing.actors) > config["pages.actors_per_page"]:
@@ -537,8 +583,8 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
             events_of.setdefault(actor_id, []).append(event)
     texts = _SentenceTexts(_AnalysisLookup(briefing))
     for actor in briefing.actors:
-        files.add(actor_path(actor.id), _actor_page(renderer, actor, briefing, names, events_of.get(actor.id, []),
-                                                    texts), f"actor {actor.name!r}")
+        files.add(actor_path(actor.id), _actor_page(renderer, actor, briefing, names, events_of.get(actor.id, ()),
+                                                    texts, refs), f"actor {actor.name!r}")
 
     # Above pages.events_per_page events the timeline is split by year (a long year continues).
     main_events = [e for e in briefing.timeline if not e.background]

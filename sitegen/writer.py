@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import secrets
@@ -67,6 +68,7 @@ class SiteFiles:
 _DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same 13,000 paths every build of sitegen serve
 def safe_relative(path: str) -> str:
     """Normalise ``path`` and refuse anything that would leave the output folder.
 

@@ -401,3 +401,29 @@ def test_import_pattern_finds_what_the_syntax_tree_has():
     for path in modules:
         source = path.read_bytes()
         assert set(cache_mod._imported(source)) == by_tree(source), path.name
+
+
+def test_pages_the_served_site_holds_skip_the_store_and_a_lost_object_comes_back(tmp_path: Path) -> None:
+    """sitegen serve: a page whose object the last build placed at the same path is found
+    without asking the store (PageCache.trust); should that object have gone, writing the
+    next site takes it back from the served one."""
+    from sitegen.pagecache import CachedPage, PageCache
+    from sitegen.writer import write_site
+
+    memory = cache_mod.Memory()
+    with cache_mod.memory_kept(memory):
+        first = PageCache(tmp_path / "cache", None, {})
+        files = {"p.html": first.record("p.html", "k1", b"<p>page</p>"),
+                 "q.html": first.record("q.html", "k2", b"<p>other</p>")}
+        placed = write_site(files, tmp_path / "site", store=first.objects)
+        first.save()
+        second = PageCache(tmp_path / "cache", None, {})
+        second.trust(tmp_path / "site", {"p.html": placed["p.html"]})  # q.html: not known to be there
+        for path in ("p.html", "q.html"):
+            second.objects.path(placed[path]).unlink()  # removed by hand
+        assert second.lookup("q.html", "k2") is None  # asked the store: gone
+        hit = second.lookup("p.html", "k1")
+        assert isinstance(hit, CachedPage) and hit.digest == placed["p.html"]
+        write_site({"p.html": hit}, tmp_path / "next", store=second.objects)
+    assert (tmp_path / "next" / "p.html").read_bytes() == b"<p>page</p>"
+    assert second.objects.path(placed["p.html"]).read_bytes() == b"<p>page</p>"  # back in the store
