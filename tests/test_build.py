@@ -295,3 +295,69 @@ def test_cli_help_lists_every_command() -> None:
     for command in ("build", "analyze", "new"):
         assert command in out
         assert runner.invoke(main, [command, "--help"]).exit_code == 0
+
+
+def test_article_files_are_find_articles_files(tmp_path: Path) -> None:
+    """The serve-speed walk lists what ingest.find_articles lists, in its order."""
+    import os
+
+    from sitegen.build import article_files
+    from sitegen.ingest import find_articles
+
+    content = tmp_path / "content"
+    for rel in ("a.md", "a-c.md", "a/b.md", "a/c/d.TXT", "b.Markdown", "x.htm", "y.html", "z.rst", "noext",
+                ".hidden.md", "_draft.md", "_wip/e.md", ".git/f.md", "g/.h/i.md", "g/j_k.md", "dot.", "m.md/n.md",
+                "sp ace.md", "Z.md", "é.md"):
+        p = content / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.md").write_text("x")
+    os.symlink(outside, content / "linked")  # a symlinked folder: not walked (as rglob)
+    os.symlink(outside / "o.md", content / "file-link.md")  # a symlinked file: counts
+    os.symlink(tmp_path / "missing.md", content / "broken.md")
+    (content / "folder.md").mkdir()
+    found = [Path(p) for p, _ in article_files(content)]
+    assert found == find_articles(content)
+    assert content / "file-link.md" in found and content / "a" / "c" / "d.TXT" in found
+
+
+def test_serve_reads_again_an_article_whose_file_changed_even_with_its_mtime_put_back(tmp_path: Path,
+                                                                                    monkeypatch) -> None:
+    """Inside sitegen serve an article file with the same stat as when it was read is not
+    read again; any write changes its ctime, so it is read again."""
+    import os
+    import time
+
+    import sitegen.build
+    import sitegen.cache as cache_mod
+    from sitegen.build import load_articles
+    from sitegen.cache import AnalysisCache
+
+    project = make_project(tmp_path, {"a.txt": GOOD, "b.txt": GOOD.replace("Good", "Fine")})
+    old = 1_600_000_000
+    for name in ("a.txt", "b.txt"):
+        os.utime(project / "content" / name, (old, old))  # settled long before it is read
+    config = load_config(root=project)
+    monkeypatch.setattr(sitegen.build, "_SETTLED_NS", 50_000_000)  # 2 s: the test would wait that long
+    time.sleep(0.1)
+    reads: list[str] = []
+    real = cache_mod.read_article_cached
+    monkeypatch.setattr(cache_mod, "read_article_cached", lambda p, *a: reads.append(p.name) or real(p, *a))
+    with cache_mod.memory_kept(cache_mod.Memory()):
+        def titles() -> list[str]:
+            cache = AnalysisCache(project / ".sitegen-cache", config.analysis_key)
+            return [a.meta.title for a in load_articles(config, drafts=False, cache=cache)[0]]
+
+        assert titles() == ["Good", "Fine"] and sorted(reads) == ["a.txt", "b.txt"]
+        assert titles() == ["Good", "Fine"] and len(reads) == 2  # not read again
+        (project / "content" / "b.txt").write_text(GOOD.replace("Good", "Nice"))  # the same size
+        os.utime(project / "content" / "b.txt", (old, old))
+        assert titles() == ["Good", "Nice"] and reads[2:] == ["b.txt"]
+        # Changed just before it was read (its ctime): a change in the same clock tick
+        # would keep the stat, so it is read again until it has settled.
+        assert titles() == ["Good", "Nice"] and reads[2:] == ["b.txt", "b.txt"]
+        time.sleep(0.1)
+        assert titles() == ["Good", "Nice"] and reads[2:] == ["b.txt", "b.txt", "b.txt"]
+        assert titles() == ["Good", "Nice"] and reads[2:] == ["b.txt", "b.txt", "b.txt"]
