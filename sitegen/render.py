@@ -221,6 +221,10 @@ def memoise_partial(env: jinja2.Environment, name: str, memo: Any) -> bool:
     """
     try:
         template = env.get_template(name)
+        if getattr(template.root_render_func, "memo", None) is memo:
+            # An environment kept from the last build (the same template files: sitegen.pages'
+            # _environment), its partial checked and wrapped then: not parsed again.
+            return True
         source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
     except jinja2.TemplateNotFound:
         return False
@@ -232,8 +236,6 @@ def memoise_partial(env: jinja2.Environment, name: str, memo: Any) -> bool:
     if {n.name for n in tree.find_all(nodes.Name) if n.ctx == "load"} & (env.globals.keys() - _PURE_GLOBALS):
         return False
     render = template.root_render_func
-    if getattr(render, "memo", None) is memo:  # an environment kept from the last build: done
-        return True
     concat = env.concat
     template_key = (filename, source)
 
