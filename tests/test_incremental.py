@@ -236,14 +236,7 @@ def test_serve_rebuilds_are_the_sites_fresh_builds_make(tmp_path: Path, monkeypa
         ("c", "title: Blinken visits Israel", "title: Blinken in Israel"),
     ]
     for i, (slug, old, new) in enumerate(edits, start=1):
-        path = project / "content" / f"{slug}.md"
-        if old is None:
-            path.unlink()
-        elif old == "":
-            path.write_text(new)
-        else:
-            assert old in path.read_text()
-            path.write_text(path.read_text().replace(old, new))
+        apply_edit(project, slug, old, new)
         served = tmp_path / f"serve-{i}"
         builder(served)
         assert site_files(served) == fresh_site(project, tmp_path / f"fresh-{i}"), f"edit {i}"
@@ -253,6 +246,18 @@ def test_serve_rebuilds_are_the_sites_fresh_builds_make(tmp_path: Path, monkeypa
 
 
 SPLIT = "pages:\n  articles_per_page: 2\n  actors_per_page: 3\n  events_per_page: 2\n  home_articles: 2\n"
+
+
+def apply_edit(project: Path, slug: str, old: str | None, new: str | None) -> None:
+    """Edit ``content/SLUG.md``: remove it (``old`` None), write it (``old`` ""), or replace ``old`` by ``new``."""
+    path = project / "content" / f"{slug}.md"
+    if old is None:
+        path.unlink()
+    elif old == "":
+        path.write_text(new or "")
+    else:
+        assert old in path.read_text()
+        path.write_text(path.read_text().replace(old, new or ""))
 
 
 def fresh_site(project: Path, fresh: Path) -> dict[str, bytes]:
@@ -364,13 +369,7 @@ def test_serve_builds_from_the_last_sites_copy_are_fresh_builds(tmp_path: Path, 
         ("d", None, None),
     ]
     for i, (slug, old, new) in enumerate(edits, start=1):
-        path = project / "content" / f"{slug}.md"
-        if old is None:
-            path.unlink()
-        elif old == "":
-            path.write_text(new)
-        else:
-            path.write_text(path.read_text().replace(old, new))
+        apply_edit(project, slug, old, new)
         served = tmp_path / f"serve-{i}"
         placed.clear()
         builder(served)()

@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -466,26 +467,22 @@ def test_close_stops_the_events_promptly(tmp_path: Path) -> None:
     assert s._watcher is not None and not s._watcher.is_alive()
 
 
-def test_polls_without_watchdog(project: FakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "watchdog.observers", None)  # import fails
-    s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05, debounce=0.05, rescan=3600)
-    s.start_background()
-    try:
-        assert s.ready.wait(10)
-        assert s.events is None
-        project.source.write_text("polled")
-        wait_for(lambda: "<p>polled</p>" in get(s, "/")[2])
-    finally:
-        s.close()
-
-
-def test_polls_when_the_os_refuses_a_watch(project: FakeProject, monkeypatch: pytest.MonkeyPatch) -> None:
+def _refuse_watches(monkeypatch: pytest.MonkeyPatch) -> None:
     from sitegen import server as server_module
 
     def refuse(self, paths):  # as inotify does past fs.inotify.max_user_watches
         raise OSError(28, "inotify watch limit reached")
 
     monkeypatch.setattr(server_module.FileEvents, "sync", refuse)
+
+
+@pytest.mark.parametrize("without", [
+    pytest.param(lambda mp: mp.setitem(sys.modules, "watchdog.observers", None), id="no-watchdog"),  # import fails
+    pytest.param(_refuse_watches, id="os-refuses-a-watch"),
+])
+def test_polls_without_file_system_events(project: FakeProject, monkeypatch: pytest.MonkeyPatch,
+                                          without: Callable[[pytest.MonkeyPatch], None]) -> None:
+    without(monkeypatch)
     s = LiveServer(project.build, project.watched, "127.0.0.1", 0, poll=0.05, debounce=0.05, rescan=3600)
     s.start_background()
     try:
