@@ -134,6 +134,27 @@ def test_a_timeline_page_without_key_dates_does_not_open_on_them() -> None:
     assert page["key_count"] == 1 and page["key_first"] is True
 
 
+def test_the_key_dates_filter_is_offered_only_on_a_page_with_key_dates(tmp_path) -> None:
+    """'Key dates only (0 of 400 events)' was offered on a year page without any."""
+    from dataclasses import replace
+
+    from sitegen.assemble import Briefing
+    from sitegen.config import load_config
+    from sitegen.pages import KEY_DATES_FROM, site_context, timeline_context
+    from sitegen.render import Renderer, environment
+
+    events = tuple(TimelineEvent(f"e{i}", f"2015-01-{i % 28 + 1:02d}", "day", D(2015, 1, i % 28 + 1),
+                                 D(2015, 1, i % 28 + 1), f"Event {i}.", (), ()) for i in range(KEY_DATES_FROM + 5))
+    keyed = (*events[:6], replace(events[6], key=True), *events[7:])
+    renderer = Renderer(environment(None), site_context(load_config(root=tmp_path), 1))
+    for timeline, offered in ((events, False), (keyed, True)):
+        context = timeline_context(Briefing(analyses=(), actors=(), overview=(), timeline=timeline), {},
+                                   timeline[5:10], first=False)
+        html = renderer.page("timeline.html", "timeline/by-year/2015.html", section="timeline", pager=None, **context).decode()
+        assert ('id="filter-key"' in html) is offered
+        assert "Key dates only (0 of" not in html
+
+
 def _pagerank_loop(edges, iterations=50):
     """The plain power iteration _pagerank replaced (its reference: the same floats)."""
     from collections import defaultdict

@@ -7,7 +7,7 @@
   form.hidden = false;
   var actor = document.getElementById("filter-actor");
   var source = document.getElementById("filter-source");
-  var key = document.getElementById("filter-key");
+  var key = document.getElementById("filter-key"); // absent on a page without key dates
   var count = document.getElementById("timeline-count");
   var empty = document.getElementById("timeline-empty");
 
@@ -16,7 +16,7 @@
     document.querySelectorAll(".timeline-year li.event, .background li.event").forEach(function (li) {
       var ok = (!actor.value || (" " + li.dataset.actors + " ").indexOf(" " + actor.value + " ") !== -1) &&
                (!source.value || (" " + li.dataset.sources + " ").indexOf(" " + source.value + " ") !== -1) &&
-               (!key.checked || li.dataset.key === "1" || li.closest(".background"));
+               (!key || !key.checked || li.dataset.key === "1" || li.closest(".background"));
       li.hidden = !ok;
       if (ok && !li.closest(".background")) shown++;
     });
