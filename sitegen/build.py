@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -73,44 +71,6 @@ def display_path(path: Path, root: Path) -> str:
 _SETTLED_NS = 2_000_000_000  # see load_articles
 
 
-def article_files(content_dir: Path) -> list[tuple[str, os.stat_result]]:
-    """:func:`sitegen.ingest.find_articles` (the same files in the same order, tested),
-    each with its ``stat``.
-
-    Hand-written walk over ``os.scandir`` rather than ``Path.rglob``: a quarter of
-    the time (``sitegen serve`` lists the articles every build), and the stat comes
-    from the directory entry.  Symlinked folders are not walked (as ``rglob``),
-    symlinked files count, a name starting with "." or "_" hides what is under it.
-    """
-    from .ingest import SUFFIXES
-
-    found: list[tuple[str, os.stat_result]] = []
-    folders = [str(content_dir)]
-    while folders:
-        try:
-            entries = os.scandir(folders.pop())
-        except OSError:
-            continue
-        with entries:
-            for entry in entries:
-                name = entry.name
-                if name.startswith((".", "_")):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.path)
-                    continue
-                dot = name.rfind(".")  # Path.suffix's rule
-                if 0 < dot < len(name) - 1 and name[dot:].lower() in SUFFIXES:
-                    try:
-                        st = entry.stat()  # follows a symlinked file, as Path.is_file does
-                    except OSError:
-                        continue  # a broken symlink, or removed meanwhile
-                    if stat.S_ISREG(st.st_mode):
-                        found.append((entry.path, st))
-    found.sort(key=lambda item: item[0].split(os.sep))  # as Paths sort: part by part
-    return found
-
-
 def load_articles(config: Config, *, drafts: bool,
                   cache: Any = None) -> tuple[list[Article], list[Problem], list[Problem]]:
     """Read every article; return (articles, errors, warnings) for all of them.
@@ -119,7 +79,7 @@ def load_articles(config: Config, *, drafts: bool,
     file is unchanged is not parsed again.
     """
     from .cache import read_article_cached, remembered
-    from .ingest import IngestError
+    from .ingest import IngestError, article_files
 
     articles: list[Article] = []
     errors: list[Problem] = []

@@ -297,12 +297,20 @@ def test_cli_help_lists_every_command() -> None:
         assert runner.invoke(main, [command, "--help"]).exit_code == 0
 
 
-def test_article_files_are_find_articles_files(tmp_path: Path) -> None:
-    """The serve-speed walk lists what ingest.find_articles lists, in its order."""
+def _find_articles_by_rglob(content_dir: Path) -> list[Path]:
+    """find_articles as it was written before the os.scandir walk: the rule's reference."""
+    from sitegen.ingest import SUFFIXES
+
+    return sorted(p for p in content_dir.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                  and not any(part.startswith((".", "_")) for part in p.relative_to(content_dir).parts))
+
+
+def test_article_files_are_the_files_rglob_finds(tmp_path: Path) -> None:
+    """The serve-speed walk (ingest.article_files, behind find_articles) lists what
+    the plain rglob rule lists, in its order."""
     import os
 
-    from sitegen.build import article_files
-    from sitegen.ingest import find_articles
+    from sitegen.ingest import article_files, find_articles
 
     content = tmp_path / "content"
     for rel in ("a.md", "a-c.md", "a/b.md", "a/c/d.TXT", "b.Markdown", "x.htm", "y.html", "z.rst", "noext",
@@ -319,7 +327,7 @@ def test_article_files_are_find_articles_files(tmp_path: Path) -> None:
     os.symlink(tmp_path / "missing.md", content / "broken.md")
     (content / "folder.md").mkdir()
     found = [Path(p) for p, _ in article_files(content)]
-    assert found == find_articles(content)
+    assert found == _find_articles_by_rglob(content) == find_articles(content)
     assert content / "file-link.md" in found and content / "a" / "c" / "d.TXT" in found
 
 

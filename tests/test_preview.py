@@ -65,8 +65,7 @@ def test_no_preview_where_only_a_build_can_show_the_change(tmp_path: Path) -> No
 
 
 def test_is_article_is_find_articles_for_one_file(tmp_path: Path) -> None:
-    from sitegen.ingest import find_articles
-    from sitegen.preview import is_article
+    from sitegen.ingest import find_articles, is_article
 
     content = tmp_path / "content"
     for rel in ("a.md", "B.MARKDOWN", "c.txt", "d.html", "e.htm", "notes.rst", "sub/f.md", "sub/deeper/g.md",
