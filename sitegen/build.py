@@ -8,6 +8,7 @@ stops, and a failed build never touches the previous output.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import threading
@@ -59,6 +60,9 @@ class BuildResult:
     briefing: Any = None
     # sitegen serve: makes the next build's folder from this site, once it is served (writer.Spare).
     prepare_next: Callable[[], Any] | None = None
+    # sitegen daemon (memory kept, an output folder of the user's): the previous site, swapped out,
+    # removed by this rather than before the build returns (0.2-0.5 s at 1,000 articles).
+    remove_old: Callable[[], Any] | None = None
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -323,15 +327,16 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
     kept = briefing if keep_briefing else None
     del analyses, briefing
     forget_digests()
-    if not search_later:
-        gc.collect()  # sitegen serve (search_later) collects after the site is served
+    spares = remembered("site-spare")  # sitegen serve, sitegen daemon: the last site's copy, made after it was served
+    if not search_later and spares is None:
+        gc.collect()  # sitegen serve and daemon collect after the site is served
     try:
         # Pagefind indexes the finished pages in the temporary folder, before the swap.
         store = pages.objects if pages else None
         index_jobs = job_count(jobs)
-        spares = remembered("site-spare")  # sitegen serve: the last site's copy, made after it was served
         start = spares.pop("next", None) if spares is not None else None
-        placed = write_site(files.files, out, store=store, start_from=start,
+        old_sites: list[Path] | None = [] if spares is not None else None
+        placed = write_site(files.files, out, store=store, start_from=start, old_sites=old_sites,
                             before_swap=None if search_later else lambda folder: index_site(folder, files.files, store,
                                                                                             jobs=index_jobs))
         if spares is not None and store is not None:
@@ -344,7 +349,15 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
                        files=len(files), warnings=warnings, seconds=time.perf_counter() - started,
                        removed=removed, notes=notes, briefing=kept,
                        index_search=_later_index(out, files.files, store, index_jobs) if search_later else None,
-                       prepare_next=spares["next"].make if spares is not None and store is not None else None)
+                       prepare_next=spares["next"].make if spares is not None and store is not None else None,
+                       remove_old=functools.partial(_remove_all, old_sites) if old_sites else None)
+
+
+def _remove_all(folders: list[Path]) -> None:
+    import shutil
+
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def assemble_options(config: Config) -> dict[str, Any]:

@@ -17,7 +17,9 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -87,58 +89,89 @@ scheduler_option = click.option("--scheduler", default=None, metavar="tcp://HOST
               help="Build even if no input or output file changed since the last build (which is otherwise skipped).")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--verbose", "-v", count=True, help="Say more (-v: each step and the noise removed; -vv: debug).")
+@click.option("--no-daemon", is_flag=True,
+              help="Build in this process even if a 'sitegen daemon' of this project is running.")
 @jobs_option
 @scheduler_option
 def build(config_file: str | None, output: str | None, drafts: bool | None, strict: bool | None, force: bool,
-          quiet: bool, verbose: int, jobs: int | None, scheduler: str | None) -> None:
-    """Build the site into the output folder (default build/)."""
-    _setup_logging(verbose, quiet)
-    from .build import BuildError, OutputLockedError, build as run_build
-    from .executor import SchedulerError
-    from .progress import Progress
+          quiet: bool, verbose: int, no_daemon: bool, jobs: int | None, scheduler: str | None) -> None:
+    """Build the site into the output folder (default build/).
 
+    If a 'sitegen daemon' runs for this project, the build is handed to it
+    (the same site, much faster after small edits); else it runs here.
+    """
+    _setup_logging(verbose, quiet)
     config = _load_config(config_file, {})
+    options = {"output": str(Path(output).resolve()) if output else None, "drafts": drafts, "strict": strict,
+               "force": force, "quiet": quiet, "verbose": verbose, "jobs": jobs}
+    if not no_daemon and scheduler is None:
+        from .daemon import hand_over
+
+        code = hand_over(config, options, click.echo)
+        if code is not None:
+            sys.exit(code)
     main_thread = threading.current_thread() is threading.main_thread()
     # `kill` (SIGTERM) stops a build as cleanly as Ctrl-C: temporary files removed.
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if main_thread else None
     try:
-        with Progress(enabled=not quiet) as progress:
-            result = run_build(config, output=Path(output) if output else None, drafts=drafts, strict=strict,
-                               jobs=jobs, scheduler=scheduler, progress=progress,
-                               skip_unchanged=not (force or verbose))  # -v shows the cleaning log
-    except OutputLockedError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        sys.exit(EXIT_LOCKED)
-    except BuildError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        click.echo(f"build failed with {len(exc.problems)} error(s); the previous output was left as it was",
-                   err=True)
-        sys.exit(EXIT_BUILD)
-    except _pipeline_error() as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_PIPELINE)
-    except SchedulerError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USAGE)
+        code = build_and_report(config, options, click.echo, scheduler=scheduler)
     except KeyboardInterrupt:
         click.echo("interrupted; the previous output was left as it was", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+    sys.exit(code)
+
+
+def build_and_report(config: "Config", options: dict, echo: Callable[..., None], *,  # noqa: F821
+                     scheduler: str | None = None, run: Callable[..., Any] | None = None,
+                     progress: bool = True, by: str = "") -> int:
+    """Build as ``sitegen build`` does and say what happened with ``echo(message, err=...)``;
+    return the exit code.  ``options``: output, drafts, strict, force, quiet, verbose, jobs.
+
+    Shared by the command and :mod:`sitegen.daemon` (which passes its own
+    ``run``, a build that keeps memory between builds, and ``by``, said in
+    the last line).
+    """
+    from .build import BuildError, OutputLockedError, build as run_build
+    from .executor import SchedulerError
+    from .progress import Progress
+
+    quiet, verbose = options.get("quiet", False), options.get("verbose", 0)
+    run = run or run_build
+    try:
+        with Progress(enabled=progress and not quiet) as bar:
+            result = run(config, output=Path(options["output"]) if options.get("output") else None,
+                         drafts=options.get("drafts"), strict=options.get("strict"), jobs=options.get("jobs"),
+                         scheduler=scheduler, progress=bar,
+                         skip_unchanged=not (options.get("force") or verbose))  # -v shows the cleaning log
+    except OutputLockedError as exc:
+        for problem in exc.problems:
+            echo(f"error: {problem}", err=True)
+        return EXIT_LOCKED
+    except BuildError as exc:
+        for problem in exc.problems:
+            echo(f"error: {problem}", err=True)
+        echo(f"build failed with {len(exc.problems)} error(s); the previous output was left as it was", err=True)
+        return EXIT_BUILD
+    except _pipeline_error() as exc:
+        echo(f"error: {exc}", err=True)
+        return EXIT_PIPELINE
+    except SchedulerError as exc:
+        echo(f"error: {exc}", err=True)
+        return EXIT_USAGE
     if verbose:
         for path, line in result.removed:
-            click.echo(f"{path}: removed {line}", err=True)
+            echo(f"{path}: removed {line}", err=True)
+    warned = f", {len(result.warnings)} warning(s)" if result.warnings else ""
     if not quiet and result.unchanged:
-        click.echo(f"{result.output} is up to date ({result.articles} articles, {result.pages} pages): "
-                   f"nothing changed since the last build (checked in {result.seconds:.2f} s)"
-                   + (f", {len(result.warnings)} warning(s)" if result.warnings else ""))
+        echo(f"{result.output} is up to date ({result.articles} articles, {result.pages} pages): "
+             f"nothing changed since the last build (checked in {result.seconds:.2f} s{by}){warned}")
     elif not quiet:
-        click.echo(f"built {result.articles} articles into {result.pages} pages ({result.files} files) "
-                   f"in {result.output} in {result.seconds:.1f} s"
-                   + (f", {len(result.warnings)} warning(s)" if result.warnings else ""))
+        echo(f"built {result.articles} articles into {result.pages} pages ({result.files} files) "
+             f"in {result.output} in {result.seconds:.1f} s{by}{warned}")
+    return EXIT_OK
 
 
 @main.command()
@@ -211,6 +244,62 @@ def serve(config_file: str | None, host: str, port: int, drafts: bool | None, qu
     except OSError as exc:
         click.echo(f"error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_USAGE)
+
+
+@main.group()
+def daemon() -> None:
+    """A warm build process for this project, which 'sitegen build' hands its builds to.
+
+    'sitegen daemon start' starts it in the background; from then on
+    'sitegen build' (without --no-daemon or --scheduler) asks it to build:
+    the same site, messages and exit code, but after a small edit in a
+    fraction of the time (spaCy, the analyses and the last build stay in its
+    memory).  It stops after --idle minutes without a build, on 'sitegen
+    daemon stop', and when sitegen is upgraded.  See docs/daemon.md.
+    """
+
+
+@daemon.command("start")
+@config_option
+@click.option("--idle", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Minutes without a build before it stops.")
+def daemon_start(config_file: str | None, idle: float) -> None:
+    """Start this project's daemon in the background (if it is not running)."""
+    from .daemon import DaemonError, start, state_path
+
+    config = _load_config(config_file, {})
+    try:
+        pid, running = start(config, idle_minutes=idle)
+    except DaemonError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_BUILD)
+    where = state_path(config).parent
+    click.echo(f"sitegen daemon {pid} {'was already running' if running else 'started'} for this project "
+               f"(log: {where / 'daemon.log'}); 'sitegen build' now hands its builds to it")
+
+
+@daemon.command("stop")
+@config_option
+def daemon_stop(config_file: str | None) -> None:
+    """Stop this project's daemon (after the build it is making, if any)."""
+    from .daemon import stop
+
+    pid = stop(_load_config(config_file, {}))
+    click.echo(f"sitegen daemon {pid} stopped" if pid is not None else "no sitegen daemon runs for this project")
+
+
+@daemon.command("status")
+@config_option
+def daemon_status(config_file: str | None) -> None:
+    """Say whether this project's daemon runs (exit 1 if not)."""
+    from .daemon import status
+
+    state = status(_load_config(config_file, {}))
+    if state is None:
+        click.echo("no sitegen daemon runs for this project")
+        sys.exit(EXIT_BUILD)
+    click.echo(f"sitegen daemon {state['pid']} runs for {state['project']} (sitegen {state['version']}): "
+               f"{state['builds']} build(s), idle {state['idle_seconds']:.0f} s of {state['idle_limit']:.0f} s")
 
 
 @main.command()

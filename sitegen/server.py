@@ -681,10 +681,11 @@ def project_builder(config_file: str | None, *, drafts: bool | None = None) -> t
 class ProjectBuilder:
     """``sitegen serve``'s builds of one project, one after another in one process."""
 
-    def __init__(self, config_file: str | None, *, drafts: bool | None = None):
+    def __init__(self, config_file: str | None, *, drafts: bool | None = None, root: Path | None = None):
         from .cache import Memory
 
         self.config_file = config_file
+        self.root = root  # the project's folder when there is no config file (default: the current one)
         self.drafts = drafts
         # Rebuild after rebuild in one process: the cache's articles and analyses stay in memory.
         self.memory = Memory()
@@ -693,12 +694,19 @@ class ProjectBuilder:
         self.watch_paths: list[Path] | None = None
         self.last: tuple[Any, Any, bool] | None = None  # the last good build's (config, briefing, drafts)
         self.env: Any = None  # its Jinja2 environment, made by the first preview
+        # What the last build left in an output folder of the user's (sitegen daemon): {folder: (inode, mtime)}.
+        self.left: dict[str, tuple[int, int]] = {}
+
+    @property
+    def lock(self) -> threading.Lock:
+        """Held by every build, preview and warm-up (one at a time: spaCy is not to be called from two threads)."""
+        return self._warming
 
     def load(self) -> Any:
         from .config import ConfigError, load_config
 
         try:
-            config = load_config(self.config_file)
+            config = load_config(self.config_file, root=self.root)
         except ConfigError as exc:
             raise BuildFailed("\n".join(f"{exc.path}: {e}" for e in exc.errors)) from exc
         paths = [config.folder(k) for k in ("content_dir", "templates_dir", "static_dir", "data_dir")]
@@ -735,6 +743,65 @@ class ProjectBuilder:
             threading.Thread(target=self._preload, args=(config, result.briefing), daemon=True).start()
         return functools.partial(_after_serve, result.index_search, functools.partial(
             self.warm, config, result.briefing), self.memory.flush, result.prepare_next)
+
+    def build_with_memory(self, config: Any, *, output: Path | None = None, search_later: bool = False,
+                          **options: Any) -> tuple[Any, Callable[[], Any]]:
+        """``sitegen daemon``: build as :func:`sitegen.build.build` does (same arguments), with this
+        builder's memory; return the result and what is to run once it is reported (not under
+        :attr:`lock`, which the caller holds): the next build's copy of the site, memos warmed,
+        cache entries written.
+        """
+        from .build import build
+        from .cache import memory_kept
+
+        self.last = self.env = None
+        self.memory.flush()
+        out = (output or config.folder("output_dir")).resolve()
+        self._check_spare()
+        with memory_kept(self.memory):
+            result = build(config, output=out, search_later=search_later, keep_briefing=True, **options)
+        if result.unchanged:  # up to date: nothing was built, nothing used
+            return result, lambda: None
+        self.memory.sweep()
+        drafts = options.get("drafts")
+        self.last = (config, result.briefing, config["build.drafts"] if drafts is None else drafts)
+        if not search_later:
+            st = out.stat()
+            self.left[str(out)] = (st.st_ino, st.st_mtime_ns)
+        if not self.preloading.is_set():
+            self.preloading.set()
+            threading.Thread(target=self._preload, args=(config, result.briefing), daemon=True).start()
+        after = functools.partial(_after_serve, None, functools.partial(self.warm, config, result.briefing),
+                                  self.memory.flush, result.prepare_next)
+
+        def job() -> None:
+            after()
+            if result.remove_old is not None:  # the previous site, swapped out: last, it waits for nobody
+                result.remove_old()
+
+        return result, job
+
+    def _check_spare(self) -> None:
+        """Drop the last site's copy (and the trust put in it) if that site, a folder of the user's,
+        was replaced since (another process built it, or it was deleted): see
+        :class:`sitegen.writer.Spare` and :meth:`sitegen.pagecache.PageCache.trust`."""
+        spare = self.memory.dicts.get("site-spare", {}).get("next")
+        if spare is None or str(spare.site) not in self.left:
+            return
+        try:
+            st = spare.site.stat()
+            now: tuple[int, int] | None = (st.st_ino, st.st_mtime_ns)
+        except OSError:
+            now = None
+        if now != self.left[str(spare.site)]:
+            log.info("%s changed since the last build: its copy is not used", spare.site)
+            self.drop_spare()
+
+    def drop_spare(self) -> None:
+        """Remove the last site's copy, if one was made or is being made."""
+        spare = self.memory.dicts.get("site-spare", {}).pop("next", None)
+        if spare is not None:
+            spare.drop()
 
     def preview(self, paths: list[Path]) -> dict[str, bytes] | None:
         """The edited articles' pages against the last good build (:mod:`sitegen.preview`), or None."""

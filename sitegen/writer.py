@@ -253,7 +253,7 @@ class Spare:
 
 def write_site(files: Mapping[str, Any], output: Path,
                before_swap: Callable[[Path], Any] | None = None, *, store: Any = None,
-               start_from: Spare | None = None) -> dict[str, str]:
+               start_from: Spare | None = None, old_sites: list[Path] | None = None) -> dict[str, str]:
     """Write ``files`` into ``output`` atomically: temp folder, then swap.
 
     The new site is written into a temporary folder beside ``output`` and
@@ -272,6 +272,10 @@ def write_site(files: Mapping[str, Any], output: Path,
     ``start_from`` (with a store; ``sitegen serve``): a :class:`Spare` copy of
     the last site; if it is ready, the temporary folder is that copy with only
     the files that differ replaced, added or removed.
+
+    ``old_sites`` (``sitegen daemon``): the previous site, once swapped out,
+    is appended to it rather than removed; the caller removes it later
+    (a killed process leaves it for :func:`clean_stale`).
     """
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -319,7 +323,7 @@ def write_site(files: Mapping[str, Any], output: Path,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _swap(tmp, output)
+    _swap(tmp, output, old_sites)
     return placed
 
 
@@ -373,12 +377,16 @@ def _folders(folder: str) -> list[str]:
     return out
 
 
-def _swap(tmp: Path, output: Path) -> None:
-    """Put the complete folder ``tmp`` at ``output`` (see the module's docstring)."""
+def _swap(tmp: Path, output: Path, old_sites: list[Path] | None = None) -> None:
+    """Put the complete folder ``tmp`` at ``output`` (see the module's docstring); the previous
+    site is removed, or appended to ``old_sites``."""
     try:
         if output.is_dir() and not output.is_symlink() and exchange(tmp, output):
             # ``tmp`` now holds the previous site.
-            _remove(tmp)
+            if old_sites is not None:
+                old_sites.append(tmp)
+            else:
+                _remove(tmp)
             return
     except BaseException:
         # Interrupted around the swap: ``tmp`` holds the new site (not swapped
@@ -398,7 +406,10 @@ def _swap(tmp: Path, output: Path) -> None:
         raise
     finally:
         if old is not None:
-            _remove(old)
+            if old_sites is not None:
+                old_sites.append(old)
+            else:
+                _remove(old)
 
 
 def _remove(folder: Path) -> None:

@@ -1,0 +1,192 @@
+"""sitegen daemon: `sitegen build` handed to a warm process gives the site, messages and exit code
+a build in its own process gives; refused without the key; stale code and idleness stop it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitegen import daemon as daemon_module
+from sitegen.cli import main
+from sitegen.config import load_config
+
+from .test_incremental import apply_edit, fresh_site, site_files, write_project
+
+pytestmark = pytest.mark.slow
+
+
+class Echo:
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.err: list[str] = []
+
+    def __call__(self, text: str, err: bool = False) -> None:
+        (self.err if err else self.out).append(text)
+
+
+@pytest.fixture
+def running(tmp_path: Path):  # noqa: ANN201 - yields (project, config)
+    """A project and its daemon, a real background process (as `sitegen daemon start` makes it)."""
+    project = tmp_path / "project"
+    write_project(project)
+    config = load_config(root=project)
+    pid, was_running = daemon_module.start(config, idle_minutes=10)
+    assert not was_running
+    try:
+        yield project, config
+    finally:
+        daemon_module.stop(config)
+        _wait_gone(pid)
+
+
+def _wait_gone(pid: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:  # our child here (daemon.start ran in this process): reap it, or see it gone
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    raise AssertionError(f"the daemon {pid} did not stop")
+
+
+def _build(config, **options) -> tuple[int | None, Echo]:  # noqa: ANN001
+    echo = Echo()
+    code = daemon_module.hand_over(config, {"output": None, "drafts": None, "strict": None, "force": False,
+                                            "quiet": False, "verbose": 0, "jobs": None, **options}, echo)
+    return code, echo
+
+
+def test_builds_handed_to_the_daemon_are_the_sites_fresh_builds_make(running, tmp_path: Path) -> None:  # noqa: ANN001
+    project, config = running
+    code, echo = _build(config)
+    assert code == 0, echo.err
+    assert echo.out[-1].startswith("built 3 articles into ") and ", by sitegen daemon " in echo.out[-1], echo.out
+    code, echo = _build(config)  # nothing changed: said as a build in its own process says it
+    assert code == 0 and "is up to date (3 articles" in echo.out[-1], echo.out
+    edits = [
+        ("a", "talks would resume in Cairo.", "talks would resume in Cairo.\n\nShoukry met Antony Blinken on Tuesday."),
+        ("d", "", ("---\ntitle: Shoukry in Jerusalem\ndate: 2024-03-04\nsource: Wire\n---\n\n"
+                   "Sameh Shoukry met Benjamin Netanyahu in Jerusalem on Thursday, Israeli officials said.\n")),
+        ("b", None, None),
+    ]
+    for i, (slug, old, new) in enumerate(edits, start=1):
+        apply_edit(project, slug, old, new)
+        if i == 2:
+            # Another process builds the output meanwhile (`sitegen build --no-daemon`): the
+            # daemon's copy of its last site, and the trust put in it, must not be used.
+            result = CliRunner().invoke(main, ["build", "--no-daemon", "-q", "-c", str(project / "sitegen.yaml")])
+            assert result.exit_code == 0, result.output
+            apply_edit(project, "a", "Shoukry met Antony Blinken on Tuesday.", "Shoukry met Blinken on Friday.")
+        code, echo = _build(config)
+        assert code == 0, echo.err
+        assert "by sitegen daemon" in echo.out[-1], echo.out
+        got = site_files(project / "build")
+        assert any(k.startswith("pagefind/") for k in got)  # a complete site: its search index too
+        assert {k: v for k, v in got.items() if not k.startswith("pagefind/")} == \
+            fresh_site(project, tmp_path / f"fresh-{i}"), f"edit {i}"
+    # The previous sites, swapped out, are removed after each build (not left beside build/).
+    deadline = time.monotonic() + 10
+    while any(p.name.startswith(".build.new-") or p.name.startswith(".build.old-") for p in project.iterdir()):
+        assert time.monotonic() < deadline, sorted(p.name for p in project.iterdir())
+        time.sleep(0.05)
+
+
+def test_the_daemon_says_what_a_build_says_and_exits_as_it_does(running) -> None:  # noqa: ANN001
+    project, config = running
+    (project / "content" / "undated.md").write_text("---\ntitle: Undated\nsource: Wire\n---\n\n"
+                                                    "Officials met in Cairo yesterday, the ministry said.\n")
+    code, echo = _build(config)
+    assert code == 0
+    assert any(line.startswith("WARNING: content/undated.md") for line in echo.err), echo.err
+    assert any("warning(s)" in line for line in echo.out), echo.out
+    code, echo = _build(config, strict=True)  # --strict: the warning fails the build
+    assert code == 1
+    assert any("(--strict)" in line for line in echo.err), echo.err
+    before = site_files(project / "build")
+    (project / "content" / "bad.md").write_text("---\ndate: next Tuesday\n---\n\nText.\n")
+    code, echo = _build(config)
+    assert code == 1
+    assert "error: content/bad.md:2: front matter 'date'" in "\n".join(echo.err), echo.err
+    assert "the previous output was left as it was" in echo.err[-1]
+    assert site_files(project / "build") == before
+    # Through the command line, as a user runs it (another process, the real client).
+    result = subprocess.run([sys.executable, "-m", "sitegen.cli", "build"], cwd=project, capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode == 1
+    assert "error: content/bad.md:2: front matter 'date'" in result.stderr
+    (project / "content" / "bad.md").unlink()
+    result = subprocess.run([sys.executable, "-m", "sitegen.cli", "build", "-q"], cwd=project, capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode == 0 and result.stdout == "", result.stdout + result.stderr
+    result = subprocess.run([sys.executable, "-m", "sitegen.cli", "daemon", "status"], cwd=project,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0 and "runs for" in result.stdout and "build(s)" in result.stdout
+
+
+def test_a_daemon_running_other_code_stops_and_the_build_runs_here(running, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    project, config = running
+    pid = json.loads(daemon_module.state_path(config).read_text())["pid"]
+    monkeypatch.setattr(daemon_module, "code_signature", lambda: "an upgraded sitegen")
+    code, echo = _build(config)
+    assert code is None  # not built there
+    assert any("stopped" in line and "building here" in line for line in echo.err), echo.err
+    _wait_gone(pid)
+    assert daemon_module.read_state(config) is None
+    result = CliRunner().invoke(main, ["build", "-c", str(project / "sitegen.yaml")])
+    assert result.exit_code == 0 and "by sitegen daemon" not in result.output, result.output
+
+
+def test_without_a_daemon_the_build_runs_in_its_own_process(tmp_path: Path) -> None:
+    write_project(tmp_path)
+    config = load_config(root=tmp_path)
+    assert daemon_module.hand_over(config, {}, Echo()) is None
+    # A state file left by a killed daemon: nobody answers, the build runs here.
+    daemon_module.state_path(config).parent.mkdir(parents=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    daemon_module.state_path(config).write_text(json.dumps(
+        {"pid": 1, "port": port, "key": "00", "project": daemon_module.project_id(config)}))
+    assert daemon_module.hand_over(config, {}, Echo()) is None
+    result = CliRunner().invoke(main, ["build", "-c", str(tmp_path / "sitegen.yaml")])
+    assert result.exit_code == 0 and "built 3 articles" in result.output and "by sitegen daemon" not in result.output
+    result = CliRunner().invoke(main, ["daemon", "status", "-c", str(tmp_path / "sitegen.yaml")])
+    assert result.exit_code == 1 and "no sitegen daemon" in result.output
+
+
+def test_requests_without_the_key_are_refused_and_an_idle_daemon_stops(tmp_path: Path) -> None:
+    write_project(tmp_path)
+    config = load_config(root=tmp_path)
+    d = daemon_module.Daemon(daemon_module.project_id(config), idle_minutes=1.0 / 60, warm_up=False)
+    ready = threading.Event()
+    thread = threading.Thread(target=d.serve, kwargs={"ready": ready.set}, daemon=True)
+    thread.start()
+    assert ready.wait(30)
+    state = json.loads(daemon_module.state_path(config).read_text())
+    assert stat.S_IMODE(daemon_module.state_path(config).stat().st_mode) == 0o600  # the key: the user's only
+    assert state["pid"] == os.getpid() and state["port"] == d.port
+    for wrong in ({**state, "key": "0" * 64}, {**state, "key": ""}):
+        assert daemon_module._request(wrong, {"op": "status"}) is None
+    assert daemon_module._request({**state, "key": "0" * 64}, {"op": "build", "signature": daemon_module.code_signature(),
+                                                                "options": {}}) is None
+    assert d.builds == 0 and not (tmp_path / "build").exists()  # nothing was built for them
+    with socket.create_connection(("127.0.0.1", d.port)) as s:  # not JSON at all
+        s.sendall(b"\x80\x04garbage\n")
+        assert s.recv(10) == b""
+    assert daemon_module.status(config)["builds"] == 0
+    thread.join(10)  # idle for a second: it stops by itself
+    assert not thread.is_alive()
+    assert not daemon_module.state_path(config).exists()
