@@ -33,7 +33,7 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr, force=True)
 
 
-def _load_config(config_file: str | None, overrides: dict) -> "Config":  # noqa: F821
+def _load_config(config_file: str | None, overrides: dict) -> Config:  # noqa: F821
     from .config import ConfigError, load_config
 
     try:
@@ -124,7 +124,7 @@ def build(config_file: str | None, output: str | None, drafts: bool | None, stri
     sys.exit(code)
 
 
-def build_and_report(config: "Config", options: dict, echo: Callable[..., None], *,  # noqa: F821
+def build_and_report(config: Config, options: dict, echo: Callable[..., None], *,  # noqa: F821
                      scheduler: str | None = None, run: Callable[..., Any] | None = None,
                      progress: bool = True, by: str = "") -> int:
     """Build as ``sitegen build`` does and say what happened with ``echo(message, err=...)``;
@@ -134,7 +134,8 @@ def build_and_report(config: "Config", options: dict, echo: Callable[..., None],
     ``run``, a build that keeps memory between builds, and ``by``, said in
     the last line).
     """
-    from .build import BuildError, OutputLockedError, build as run_build
+    from .build import BuildError, OutputLockedError
+    from .build import build as run_build
     from .executor import SchedulerError
     from .progress import Progress
 
@@ -235,7 +236,8 @@ def serve(config_file: str | None, host: str, port: int, drafts: bool | None, qu
     """
     logging.basicConfig(level=logging.ERROR if quiet else logging.INFO, format="%(message)s", stream=sys.stderr,
                         force=True)
-    from .server import project_builder, serve as run_server
+    from .server import project_builder
+    from .server import serve as run_server
 
     _load_config(config_file, {})  # bad config: say so now, exit 2
     builder, watched = project_builder(config_file, drafts=drafts)
@@ -299,7 +301,8 @@ def daemon_status(config_file: str | None) -> None:
         click.echo("no sitegen daemon runs for this project")
         sys.exit(EXIT_BUILD)
     click.echo(f"sitegen daemon {state['pid']} runs for {state['project']} (sitegen {state['version']}): "
-               f"{state['builds']} build(s), idle {state['idle_seconds']:.0f} s of {state['idle_limit']:.0f} s")
+               f"{state['builds']} build(s), idle {state['idle_seconds']:.0f} s of {state['idle_limit']:.0f} s; "
+               + ("warm" if state.get("warm") else "warming up (its first build)"))
 
 
 @main.command()
@@ -323,7 +326,8 @@ def deploy(config_file: str | None, target: str | None, to_git: bool, branch: st
            output: str | None, quiet: bool) -> None:
     """Publish the built site: to a folder or rsync target (--to), or a git branch (--git)."""
     _setup_logging(0, quiet)
-    from .build import BuildError, build as run_build
+    from .build import BuildError
+    from .build import build as run_build
     from .deploy import DeployError, deploy_to_folder, deploy_to_git, deploy_with_rsync, is_remote
     from .nlp import PipelineError
 

@@ -130,7 +130,7 @@ class _Channel:
     def __enter__(self) -> _Channel:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -285,6 +285,7 @@ class Daemon:
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.warm_up = warm_up
+        self.warmed = threading.Event()  # its first build (the warm-up) is done
         self.folder = config.folder("build.cache_dir") / "daemon"  # its own site, built at start
         self.listener: Any = None  # its listening socket
         self.port = 0
@@ -306,6 +307,8 @@ class Daemon:
             threading.Thread(target=self._idle_watch, name="sitegen-daemon-idle", daemon=True).start()
             if self.warm_up:
                 threading.Thread(target=self._warm_up, name="sitegen-daemon-warm-up", daemon=True).start()
+            else:
+                self.warmed.set()
             if ready is not None:
                 ready()
             while not self.stopping.is_set():
@@ -374,6 +377,8 @@ class Daemon:
             log.warning("warmed up in %.1f s", time.perf_counter() - started)
         except Exception as exc:  # noqa: BLE001 - the first real build reports what is wrong
             log.warning("warm-up build failed (the first build will say why): %s", exc)
+        finally:
+            self.warmed.set()
 
     # -- requests
 
@@ -410,7 +415,8 @@ class Daemon:
     def _status(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "project": self.project, "port": self.port,
                 "version": __version__, "builds": self.builds, "started": self.started,
-                "idle_seconds": time.monotonic() - self.last_request, "idle_limit": self.idle}
+                "idle_seconds": time.monotonic() - self.last_request, "idle_limit": self.idle,
+                "warm": self.warmed.is_set()}
 
     def _build(self, conn: Any, signature: str, options: dict[str, Any]) -> None:
         from .cli import build_and_report
@@ -446,7 +452,7 @@ class Daemon:
 
                     code = build_and_report(config, options, echo, run=run, progress=False,
                                             by=f", by sitegen daemon {os.getpid()}")
-            except Exception as exc:  # noqa: BLE001 - the daemon stays up; the client is told
+            except Exception as exc:
                 log.exception("build failed")
                 echo(f"error: the daemon's build failed: {type(exc).__name__}: {exc}", err=True)
                 code = 1

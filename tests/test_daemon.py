@@ -35,7 +35,7 @@ class Echo:
 
 
 @pytest.fixture
-def running(tmp_path: Path):  # noqa: ANN201 - yields (project, config)
+def running(tmp_path: Path):
     """A project and its daemon, a real background process (as `sitegen daemon start` makes it)."""
     project = tmp_path / "project"
     write_project(project)
@@ -62,14 +62,14 @@ def _wait_gone(pid: int, timeout: float = 30) -> None:
     raise AssertionError(f"the daemon {pid} did not stop")
 
 
-def _build(config, **options) -> tuple[int | None, Echo]:  # noqa: ANN001
+def _build(config, **options) -> tuple[int | None, Echo]:
     echo = Echo()
     code = daemon_module.hand_over(config, {"output": None, "drafts": None, "strict": None, "force": False,
                                             "quiet": False, "verbose": 0, "jobs": None, **options}, echo)
     return code, echo
 
 
-def test_builds_handed_to_the_daemon_are_the_sites_fresh_builds_make(running, tmp_path: Path) -> None:  # noqa: ANN001
+def test_builds_handed_to_the_daemon_are_the_sites_fresh_builds_make(running, tmp_path: Path) -> None:
     project, config = running
     code, echo = _build(config)
     assert code == 0, echo.err
@@ -104,7 +104,7 @@ def test_builds_handed_to_the_daemon_are_the_sites_fresh_builds_make(running, tm
         time.sleep(0.05)
 
 
-def test_the_daemon_says_what_a_build_says_and_exits_as_it_does(running) -> None:  # noqa: ANN001
+def test_the_daemon_says_what_a_build_says_and_exits_as_it_does(running) -> None:
     project, config = running
     (project / "content" / "undated.md").write_text("---\ntitle: Undated\nsource: Wire\n---\n\n"
                                                     "Officials met in Cairo yesterday, the ministry said.\n")
@@ -136,7 +136,7 @@ def test_the_daemon_says_what_a_build_says_and_exits_as_it_does(running) -> None
     assert result.returncode == 0 and "runs for" in result.stdout and "build(s)" in result.stdout
 
 
-def test_a_daemon_running_other_code_stops_and_the_build_runs_here(running, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_a_daemon_running_other_code_stops_and_the_build_runs_here(running, monkeypatch: pytest.MonkeyPatch) -> None:
     project, config = running
     pid = json.loads(daemon_module.state_path(config).read_text())["pid"]
     monkeypatch.setattr(daemon_module, "code_signature", lambda: "an upgraded sitegen")
