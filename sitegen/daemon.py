@@ -426,8 +426,14 @@ class Daemon:
             self.stop()
             return
 
+        gone = []  # the client went away (Ctrl-C): the build goes on, unheard
+
         def echo(text: str, err: bool = False) -> None:
-            conn.send(["err" if err else "out", str(text)])
+            if not gone:
+                try:
+                    conn.send(["err" if err else "out", str(text)])
+                except OSError:
+                    gone.append(True)
 
         handler = _Forward(echo, threading.get_ident())
         level = (logging.ERROR if options.get("quiet") else logging.DEBUG if options.get("verbose", 0) > 1
@@ -460,10 +466,12 @@ class Daemon:
                 root.removeHandler(handler)
                 root.setLevel(previous)
             self.builds += 1
-            try:
-                conn.send(["exit", code])
-            except OSError:
-                pass  # the client went away (Ctrl-C): the build is made all the same
+            echo_exit = ["exit", code]
+            if not gone:
+                try:
+                    conn.send(echo_exit)
+                except OSError:
+                    pass
         # Once the client has its answer: what follows a build (a copy of the site for the
         # next one, memos warmed, cache entries written), as sitegen serve does after a reload.
         for job in after:

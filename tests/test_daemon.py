@@ -190,3 +190,19 @@ def test_requests_without_the_key_are_refused_and_an_idle_daemon_stops(tmp_path:
     thread.join(10)  # idle for a second: it stops by itself
     assert not thread.is_alive()
     assert not daemon_module.state_path(config).exists()
+
+
+def test_a_client_that_goes_away_does_not_stop_the_build(running) -> None:  # noqa: ANN001
+    """Ctrl-C in `sitegen build`: the daemon makes the build all the same, and stays up."""
+    project, config = running
+    state = json.loads(daemon_module.state_path(config).read_text())
+    channel = daemon_module._connect(state, {"op": "build", "signature": daemon_module.code_signature(),
+                                             "options": {"force": True}})
+    channel.close()  # gone before any answer
+    deadline = time.monotonic() + 120
+    while (daemon_module.status(config) or {}).get("builds", 0) < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert (project / "build" / "index.html").is_file()
+    code, echo = _build(config)  # and it answers the next one
+    assert code == 0 and "by sitegen daemon" in echo.out[-1], echo.out
