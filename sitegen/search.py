@@ -9,18 +9,21 @@ marked ``data-pagefind-ignore`` (text repeated from elsewhere: an article's
 generated summary, an actor page's mentioning sentences).
 
 **Shards.**  Pagefind holds the whole index of one run in memory (about
-0.45 MB per article page: 450 MB at 1,000 articles, several GB at 10,000)
-and has no incremental mode.  So the site is indexed in shards, each a
-separate Pagefind run over a folder of hard links to its pages:
-``pagefind/`` (the primary bundle: every page but articles and actors, i.e.
-the timeline), ``pagefind/articles-K/`` (articles, ``ARTICLES_PER_SHARD`` to a
-shard, chosen by a hash of the page's path so that a shard's members do not
-move when articles are added) and ``pagefind/actors-K/``.  The search page
-merges them in the browser (Pagefind UI's ``mergeIndex``; results from all
-bundles are ranked together).  Each shard's output is cached under a key of
-its pages' bytes, so an edited article re-indexes its own shard and the
-shards of the pages it changed, not the whole site; and at most two
-Pagefind processes run at once, which bounds the memory of the step.
+0.45 MB per article page: 450 MB at 1,000 articles, several GB at 10,000),
+has no incremental mode, and takes time in proportion to the pages of a run.
+So the site is indexed in shards, each a separate Pagefind run over a folder
+of hard links to its pages: ``pagefind/articles-K/`` (articles,
+``ARTICLES_PER_SHARD`` to a shard), ``pagefind/actors-K/`` and
+``pagefind/timeline-K/`` (the timeline's year pages), a page's shard chosen
+by a hash of its path so that a shard's members do not move when pages are
+added, at most ``MAX_SHARDS`` of a kind; and ``pagefind/`` (the primary
+bundle: every other page that has something to index, i.e. the timeline's
+first page).  The search page merges them in the browser (Pagefind UI's
+``mergeIndex``; results from all bundles are ranked together).  Each shard's
+output is cached under a key of its pages' bytes, so an edited article
+re-indexes its own shard and the shards of the pages it changed, not the
+whole site; and at most two Pagefind processes run at once, which bounds
+the memory of the step.
 
 The step runs on the temporary build folder before it is swapped in, so a
 failed indexing run leaves the previous site as it was.  Sharding is
@@ -45,12 +48,18 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 OUTPUT = "pagefind"
-# Pages per shard.  An article page costs Pagefind about 0.45 MB while it
-# runs, an actor page (its own text only) a few KB.
-ARTICLES_PER_SHARD = 500
+# Pages per shard of each kind, and the most shards of a kind.  Small shards
+# make an edit cheap (Pagefind's time follows the pages of the run: at 1,000
+# articles 128 article pages took 0.13-0.26 s, 500 took 1.24 s); the cap keeps
+# the number of bundles the search page loads bounded (at 10,000 articles,
+# 32 article shards as before).  Memory: an article page costs Pagefind about
+# 0.45 MB while it runs, an actor page (its own text only) a few KB.
+ARTICLES_PER_SHARD = 128
 ACTORS_PER_SHARD = 5000
-SHARDED = {"articles/": "articles", "actors/": "actors"}
-_SHARD_FOLDER = re.compile(r"(articles|actors)-\d+/")
+TIMELINE_PER_SHARD = 8
+MAX_SHARDS = 32
+SHARDED = {"articles/": "articles", "actors/": "actors", "timeline/": "timeline"}
+_SHARD_FOLDER = re.compile(r"(articles|actors|timeline)-\d+/")
 
 
 class SearchIndexError(Exception):
@@ -68,35 +77,46 @@ def pagefind_executable() -> Path | None:
         return Path(found) if found else None
 
 
+def _kind(page: str) -> str | None:
+    """The shard kind of a page: article and actor pages (not their listings), the timeline's later pages.
+
+    ``timeline/index.html`` (the first year) stays in the primary bundle: Pagefind
+    writes no bundle for a run with no page to index, and with the theme's
+    templates the other pages of the primary bundle have nothing to index.
+    """
+    for prefix, name in SHARDED.items():
+        rest = page[len(prefix):]
+        if page.startswith(prefix) and rest != "index.html" and (name == "timeline" or "/" not in rest):
+            return name
+    return None
+
+
 def shard_plan(pages: Iterable[str]) -> dict[str, list[str]]:
     """Which HTML pages each search bundle indexes: {bundle folder: [page paths]}.
 
     ``pagefind`` (the primary bundle, always present) gets every page that
-    is not an article or an actor page; articles and actors go to
-    ``pagefind/articles-K`` and ``pagefind/actors-K`` by a hash of their path.
-    The number of shards of a kind is its page count over the shard size,
-    rounded up to a power of two: a shard's members only move when the
-    count crosses a power of two.
+    is not an article, actor or timeline page (the listings, the home page:
+    with the theme's templates, nothing to index); the others go to
+    ``pagefind/articles-K``, ``pagefind/actors-K`` and ``pagefind/timeline-K``
+    by a hash of their path.  The number of shards of a kind is its page
+    count over its shard size rounded up to a power of two, at most
+    ``MAX_SHARDS``: a shard's members only move when that number changes
+    (when the count crosses a power of two below the cap).
     """
     plan: dict[str, list[str]] = {OUTPUT: []}
     kinds: dict[str, list[str]] = {}
     for page in sorted(pages):
         if not page.endswith(".html"):
             continue
-        # articles/SLUG.html and actors/ID.html; their listings (index.html,
-        # page/N.html, by-letter/X.html) have nothing to index and stay primary.
-        prefix = next((p for p in SHARDED if page.startswith(p) and "/" not in page[len(p):]
-                       and page[len(p):] != "index.html"), None)
-        if prefix is None:
+        name = _kind(page)
+        if name is None:
             plan[OUTPUT].append(page)
         else:
-            kinds.setdefault(prefix, []).append(page)
-    sizes = {"articles": ARTICLES_PER_SHARD, "actors": ACTORS_PER_SHARD}
-    for prefix, members in kinds.items():
-        name = SHARDED[prefix]
-        size = sizes[name]
+            kinds.setdefault(name, []).append(page)
+    sizes = {"articles": ARTICLES_PER_SHARD, "actors": ACTORS_PER_SHARD, "timeline": TIMELINE_PER_SHARD}
+    for name, members in kinds.items():
         count = 1
-        while count * size < len(members):
+        while count * sizes[name] < len(members) and count < MAX_SHARDS:
             count *= 2
         for page in members:
             k = int.from_bytes(hashlib.blake2b(page.encode(), digest_size=4).digest(), "big") % count
@@ -107,6 +127,29 @@ def shard_plan(pages: Iterable[str]) -> dict[str, list[str]]:
 def bundles(pages: Iterable[str]) -> list[str]:
     """The bundle folders of a site with these pages, primary first (for the search page)."""
     return sorted(shard_plan(pages), key=lambda b: (b != OUTPUT, b))
+
+
+_BODY = re.compile(rb"data-pagefind-body", re.IGNORECASE)
+
+
+def _indexed_pages(folder: Path, pages: list[str], files: Mapping[str, Any]) -> list[str]:
+    """The pages of the primary bundle that have ``data-pagefind-body``, if any has; else all of them.
+
+    Pagefind drops every page without ``data-pagefind-body`` from a run in
+    which some page has one (it said "Ignoring pages without this tag"), so
+    leaving them out of the run changes nothing in the bundle, and keeps
+    them out of its cache key: a changed home page or article list (which
+    have nothing to index) no longer re-indexes the primary bundle.  The
+    test is a plain search for the attribute's name: a page that merely
+    mentions it is still given to Pagefind, which decides.
+    """
+    def has_body(rel: str) -> bool:
+        value = files.get(rel)
+        data = bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else (folder / rel).read_bytes()
+        return _BODY.search(data) is not None
+
+    kept = [rel for rel in pages if has_body(rel)]
+    return kept or pages  # none has one: Pagefind indexes their whole <body>, as it did before
 
 
 def _tool_version(exe: Path) -> str:
@@ -134,6 +177,7 @@ def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: 
         log.warning("Pagefind is not installed (pip install pagefind-bin): the site has no search index")
         return False
     plan = shard_plan(files)
+    plan[OUTPUT] = _indexed_pages(folder, plan[OUTPUT], files)
     version = _tool_version(exe)
     work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=folder.parent))
     try:

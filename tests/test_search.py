@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,27 +16,34 @@ from sitegen.search import OUTPUT, bundles, shard_plan
 from .test_incremental import stats, write_project
 
 
-def site_pages(articles: int, actors: int) -> list[str]:
+def site_pages(articles: int, actors: int, years: int = 0) -> list[str]:
     return (["index.html", "articles/index.html", "articles/page/2.html", "actors/index.html",
              "actors/by-letter/a.html", "timeline/index.html", "search/index.html", "404.html",
              "feed.xml", "static/style.css"]
             + [f"articles/story-{i}.html" for i in range(articles)]
-            + [f"actors/person-{i}.html" for i in range(actors)])
+            + [f"actors/person-{i}.html" for i in range(actors)]
+            + [f"timeline/by-year/{2000 + i}.html" for i in range(years)])
 
 
-def test_plan_puts_articles_and_actors_in_shards_and_the_rest_in_the_primary_bundle() -> None:
-    plan = shard_plan(site_pages(3, 4))
+def test_plan_puts_articles_actors_and_the_timeline_in_shards_and_the_rest_in_the_primary_bundle() -> None:
+    plan = shard_plan(site_pages(3, 4, 2))
+    # The listings, the home page and the timeline's first page stay in the primary bundle.
     assert plan[OUTPUT] == sorted(["index.html", "articles/index.html", "articles/page/2.html", "actors/index.html",
                                    "actors/by-letter/a.html", "timeline/index.html", "search/index.html", "404.html"])
     assert plan["pagefind/articles-0"] == [f"articles/story-{i}.html" for i in range(3)]
     assert plan["pagefind/actors-0"] == [f"actors/person-{i}.html" for i in range(4)]
-    assert bundles(site_pages(3, 4)) == [OUTPUT, "pagefind/actors-0", "pagefind/articles-0"]
+    assert plan["pagefind/timeline-0"] == ["timeline/by-year/2000.html", "timeline/by-year/2001.html"]
+    assert bundles(site_pages(3, 4, 2)) == [OUTPUT, "pagefind/actors-0", "pagefind/articles-0", "pagefind/timeline-0"]
+
+
+def shards_of(plan: dict[str, list[str]], kind: str) -> dict[str, list[str]]:
+    return {b: pages for b, pages in plan.items() if b.startswith(f"pagefind/{kind}-")}
 
 
 def test_shards_stay_small_and_stable_as_the_archive_grows(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "ARTICLES_PER_SHARD", 100)
     plan = shard_plan(site_pages(1000, 0))
-    shards = {b: pages for b, pages in plan.items() if b.startswith("pagefind/articles-")}
+    shards = shards_of(plan, "articles")
     assert len(shards) == 16  # 1,000 / 100 rounded up to a power of two
     assert sorted(p for pages in shards.values() for p in pages) == sorted(f"articles/story-{i}.html"
                                                                            for i in range(1000))
@@ -44,6 +52,26 @@ def test_shards_stay_small_and_stable_as_the_archive_grows(monkeypatch: pytest.M
     grown = shard_plan(site_pages(1001, 0))
     where = {p: b for b, pages in plan.items() for p in pages}
     assert all(where[p] == b for b, pages in grown.items() for p in pages if p in where)
+
+
+def test_the_number_of_shards_is_capped_and_members_stay_put_above_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "ARTICLES_PER_SHARD", 10)
+    monkeypatch.setattr(search, "TIMELINE_PER_SHARD", 1)
+    plan = shard_plan(site_pages(1000, 0, 1000))
+    assert len(shards_of(plan, "articles")) == search.MAX_SHARDS == 32  # not 128
+    assert len(shards_of(plan, "timeline")) == 32
+    # Above the cap the count no longer changes: adding pages moves none.
+    grown = shard_plan(site_pages(3000, 0, 3000))
+    assert len(shards_of(grown, "articles")) == 32
+    where = {p: b for b, pages in grown.items() for p in pages}
+    assert all(where[p] == b for b, pages in plan.items() for p in pages)
+
+
+def test_the_default_sizes_keep_the_ten_thousand_article_layout() -> None:
+    """32 article shards at 10,000 articles as before the sizes were lowered; 8 at 1,000 (was 2)."""
+    assert len(shards_of(shard_plan(site_pages(10_000, 0)), "articles")) == 32
+    assert len(shards_of(shard_plan(site_pages(1_000, 5_537, 25)), "articles")) == 8
+    assert len(shards_of(shard_plan(site_pages(1_000, 5_537, 25)), "actors")) == 2
 
 
 @pytest.mark.slow
@@ -75,4 +103,45 @@ def test_an_edit_reindexes_only_the_shards_whose_pages_changed(tmp_path: Path, m
         # The other articles' shards are linked from the store as they were: not indexed again.
         assert same == (f"pagefind/{shard}" != edited_shard), shard
     said = [r.getMessage() for r in caplog.records if "search index written" in r.getMessage()]
-    assert said and said[-1].endswith(f"({len(plan)} bundle(s), 3 indexed again)")  # its shard, actors', primary
+    # Its shard and the actors' shard; not the primary bundle, whose pages that have anything to index (the
+    # timeline's) are unchanged: the listings and the home page that changed have nothing to index.
+    assert said and said[-1].endswith(f"({len(plan)} bundle(s), 2 indexed again)")
+
+
+def page(body: str, searchable: bool = True) -> bytes:
+    main = "<main data-pagefind-body>" if searchable else "<main>"
+    return f"<!doctype html><html lang=en><head><title>t</title></head><body>{main}{body}</main></body></html>".encode()
+
+
+@pytest.mark.slow
+def test_pages_pagefind_would_drop_do_not_reindex_the_primary_bundle(tmp_path: Path,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """A page without data-pagefind-body (the home page, a listing) is dropped by Pagefind from a run in which
+    another page has one: it is left out of the run and of its cache key, so its changes re-index nothing."""
+    if search.pagefind_executable() is None:
+        pytest.skip("pagefind-bin is not installed")
+    from sitegen.pagecache import ObjectStore
+
+    store = ObjectStore(tmp_path / "cache" / "objects")
+    files = {"index.html": page("Latest: the harbour reopened", searchable=False),
+             "timeline/index.html": page("<h1>Timeline</h1><p>1 May: the harbour reopened.</p>"),
+             "articles/harbour.html": page("<h1>Harbour</h1><p>The harbour reopened on Monday.</p>")}
+
+    caplog.set_level(logging.INFO, logger="sitegen.search")
+
+    def index(files: dict[str, bytes]) -> str:
+        site = tmp_path / "site"
+        shutil.rmtree(site, ignore_errors=True)
+        for rel, data in files.items():
+            (site / rel).parent.mkdir(parents=True, exist_ok=True)
+            (site / rel).write_bytes(data)
+        caplog.clear()
+        assert search.index_site(site, files, store)
+        assert all((site / b / "pagefind.js").is_file() for b in bundles(files))
+        return next(r.getMessage() for r in caplog.records if "search index written" in r.getMessage())
+
+    assert index(files).endswith("(2 bundle(s), 2 indexed again)")
+    assert index({**files, "index.html": page("Latest: the ferry is late", searchable=False)}).endswith(
+        "(2 bundle(s), 0 indexed again)")
+    assert index({**files, "timeline/index.html": page("<h1>Timeline</h1><p>2 May: the ferry is late.</p>")}).endswith(
+        "(2 bundle(s), 1 indexed again)")
