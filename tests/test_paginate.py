@@ -94,6 +94,13 @@ def test_build_splits_listing_and_actor_index(tmp_path) -> None:  # type: ignore
     assert letters and (out / "actors" / "index.html").is_file()
     assert 'rel="next"' in (out / "actors" / "index.html").read_text()
     assert broken_links(out) == []
+    # The search index skips every page of both listings (they repeat the articles' titles and the actors'
+    # names): before, only the first page of the article list was skipped.
+    listings = ["articles/index.html", "articles/page/2.html", "actors/index.html",
+                *(f"actors/by-letter/{name}" for name in letters)]
+    assert [p for p in listings if "data-pagefind-body" in (out / p).read_text()] == []
+    article = next(p for p in (out / "articles").glob("*.html") if p.name != "index.html")
+    assert "data-pagefind-body" in article.read_text()
 
 
 test_build_splits_listing_and_actor_index = __import__("pytest").mark.slow(test_build_splits_listing_and_actor_index)
