@@ -179,45 +179,79 @@ def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: 
     plan = shard_plan(files)
     plan[OUTPUT] = _indexed_pages(folder, plan[OUTPUT], files)
     version = _tool_version(exe)
+    out = output or folder
     work = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=folder.parent))
     try:
-        def one(item: tuple[str, list[str]]) -> bool:
-            bundle, pages = item
-            return _index_shard(exe, version, folder, bundle, pages, files, store, work, output or folder)
+        def run(item: tuple[str, list[str], str]) -> bool:
+            bundle, pages, key = item
+            _run_pagefind(exe, folder, bundle, pages, store, key, work, out)
+            return True
 
+        # The shards to index start first, longest first, at most two Pagefind
+        # processes; meanwhile this thread links the unchanged ones from the store
+        # (thousands of files: as long as a small shard's run).
+        keys = {bundle: _shard_key(version, bundle, pages, files) if store is not None else ""
+                for bundle, pages in plan.items()}
+        manifests = {bundle: _manifest(store, key) if store is not None else None for bundle, key in keys.items()}
+        todo = sorted((b for b in plan if manifests[b] is None), key=lambda b: -len(plan[b]))
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, 2))) as pool:
-            ran = sum(pool.map(one, sorted(plan.items(), key=lambda kv: -len(kv[1]))))
+            running = [pool.submit(run, (b, plan[b], keys[b])) for b in todo]
+            for bundle, manifest in manifests.items():
+                if manifest is not None and not _link_bundle(store, manifest, out / bundle):
+                    running.append(pool.submit(run, (bundle, plan[bundle], keys[bundle])))
+            ran = sum(f.result() for f in running)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log.info("search index written to %s/ (%d bundle(s), %d indexed again)", OUTPUT, len(plan), ran)
     return True
 
 
-def _index_shard(exe: Path, version: str, folder: Path, bundle: str, pages: list[str],
-                 files: Mapping[str, Any], store: Any, work: Path, output: Path) -> bool:
-    """Index one shard of ``folder`` into ``output/bundle``; return whether Pagefind ran (False: reused)."""
-    from .cache import Store
+def _shard_key(version: str, bundle: str, pages: list[str], files: Mapping[str, Any]) -> str:
+    """The cache key of a shard's output: Pagefind's version, the bundle, and each page's path and bytes."""
     from .pagecache import CachedPage, content_digest
 
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"pagefind\0{version}\0{bundle}\0".encode())
+    for rel in pages:
+        value = files[rel]
+        d = value.digest if isinstance(value, CachedPage) else content_digest(bytes(value))
+        h.update(f"{rel}\0{d}\0".encode())
+    return h.hexdigest()
+
+
+def _manifest(store: Any, key: str) -> list[tuple[str, str, int]] | None:
+    """The files an earlier run wrote for this key: [(path in the bundle, digest, size)], or None."""
+    from .cache import Store
+
+    manifest = Store(store.folder.parent).get("derived", key)
+    return manifest if isinstance(manifest, list) else None
+
+
+def _link_bundle(store: Any, manifest: list[tuple[str, str, int]], target: Path) -> bool:
+    """Link a bundle's files from the store into ``target``; False (nothing linked) if one is missing or damaged."""
+    from .pagecache import CachedPage
+
+    if not all(store.has(d, size) for _, d, size in manifest):
+        return False
+    # Thousands of files (a fragment per page): one mkdir per folder, string paths
+    # (pathlib and a mkdir per file were two thirds of linking an unchanged bundle).
+    root, made = str(target), set()
+    for rel, d, size in manifest:
+        folder_of = rel.rpartition("/")[0]
+        if folder_of not in made:
+            os.makedirs(f"{root}/{folder_of}" if folder_of else root, exist_ok=True)
+            made.add(folder_of)
+        store.place(CachedPage(d, size), f"{root}/{rel}")
+    return True
+
+
+def _run_pagefind(exe: Path, folder: Path, bundle: str, pages: list[str], store: Any, key: str, work: Path,
+                  output: Path) -> None:
+    """Index one shard of ``folder`` into ``output/bundle`` with Pagefind; with a store, keep its files under ``key``."""
+    from .cache import Store
+    from .pagecache import CachedPage
+
     target = output / bundle
-    key = ""
-    manifests = None
-    if store is not None:
-        h = hashlib.blake2b(digest_size=20)
-        h.update(f"pagefind\0{version}\0{bundle}\0".encode())
-        for rel in pages:
-            value = files[rel]
-            d = value.digest if isinstance(value, CachedPage) else content_digest(bytes(value))
-            h.update(f"{rel}\0{d}\0".encode())
-        key = h.hexdigest()
-        manifests = Store(store.folder.parent)
-        manifest = manifests.get("derived", key)
-        if isinstance(manifest, list) and all(store.has(d, size) for _, d, size in manifest):
-            for rel, d, size in manifest:
-                path = target / rel
-                path.parent.mkdir(parents=True, exist_ok=True)
-                store.place(CachedPage(d, size), path)
-            return False
     # A folder of hard links to this shard's pages, at their paths in the site:
     # Pagefind then gives results the same URLs as the full site.
     site = work / bundle.replace("/", "_")
@@ -244,7 +278,7 @@ def _index_shard(exe: Path, version: str, folder: Path, bundle: str, pages: list
     if not (target / "pagefind.js").is_file():
         raise SearchIndexError(f"search index: Pagefind ran but wrote no {bundle}/pagefind.js")
     shutil.rmtree(site, ignore_errors=True)
-    if store is not None and manifests is not None:
+    if store is not None:
         made = []
         for path in sorted(target.rglob("*")):
             rel = path.relative_to(target).as_posix()
@@ -258,5 +292,4 @@ def _index_shard(exe: Path, version: str, folder: Path, bundle: str, pages: list
                     path.unlink()
                     store.place(CachedPage(d, size), path)
                 made.append((rel, d, size))
-        manifests.put("derived", key, made)
-    return True
+        Store(store.folder.parent).put("derived", key, made)
