@@ -59,6 +59,10 @@ ACTORS_PER_SHARD = 5000
 TIMELINE_PER_SHARD = 8
 MAX_SHARDS = 32
 SHARDED = {"articles/": "articles", "actors/": "actors", "timeline/": "timeline"}
+# Shards keyed on the indexed part of their pages (see _indexed_digest): actor
+# pages change with every new mention, in parts the index leaves out.  Not
+# articles or the timeline: an edit changes their indexed text anyway.
+KEYED_ON_INDEXED_PART = {"actors"}
 _SHARD_FOLDER = re.compile(r"(articles|actors|timeline)-\d+/")
 
 
@@ -190,7 +194,7 @@ def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: 
         # The shards to index start first, longest first, at most two Pagefind
         # processes; meanwhile this thread links the unchanged ones from the store
         # (thousands of files: as long as a small shard's run).
-        keys = {bundle: _shard_key(version, bundle, pages, files) if store is not None else ""
+        keys = {bundle: _shard_key(version, bundle, pages, files, folder, store) if store is not None else ""
                 for bundle, pages in plan.items()}
         manifests = {bundle: _manifest(store, key) if store is not None else None for bundle, key in keys.items()}
         todo = sorted((b for b in plan if manifests[b] is None), key=lambda b: -len(plan[b]))
@@ -206,17 +210,70 @@ def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: 
     return True
 
 
-def _shard_key(version: str, bundle: str, pages: list[str], files: Mapping[str, Any]) -> str:
-    """The cache key of a shard's output: Pagefind's version, the bundle, and each page's path and bytes."""
+def _shard_key(version: str, bundle: str, pages: list[str], files: Mapping[str, Any], folder: Path,
+               store: Any) -> str:
+    """The cache key of a shard's output: Pagefind's version, the bundle, and each page's path and bytes.
+
+    For a kind in ``KEYED_ON_INDEXED_PART`` the bytes are those of the page less
+    its ``data-pagefind-ignore="all"`` elements (:func:`_indexed_digest`), each
+    remembered by page digest in the cache (one entry per bundle), so only a
+    changed page is parsed.
+    """
+    from .cache import Store
     from .pagecache import CachedPage, content_digest
+
+    def digest(rel: str) -> str:
+        value = files[rel]
+        return value.digest if isinstance(value, CachedPage) else content_digest(bytes(value))
 
     h = hashlib.blake2b(digest_size=20)
     h.update(f"pagefind\0{version}\0{bundle}\0".encode())
-    for rel in pages:
-        value = files[rel]
-        d = value.digest if isinstance(value, CachedPage) else content_digest(bytes(value))
-        h.update(f"{rel}\0{d}\0".encode())
+    if bundle.rpartition("/")[2].rpartition("-")[0] in KEYED_ON_INDEXED_PART:
+        h.update(b"indexed part\0")
+        memo_key = hashlib.blake2b(f"indexed-part\0{bundle}".encode(), digest_size=20).hexdigest()
+        entries = Store(store.folder.parent)
+        stored = entries.get("derived", memo_key)
+        known = stored if isinstance(stored, dict) else {}
+        now: dict[str, str] = {}
+        for rel in pages:
+            d = digest(rel)
+            indexed = known.get(d)
+            if indexed is None:
+                value = files[rel]
+                indexed = _indexed_digest(bytes(value) if not isinstance(value, CachedPage)
+                                          else (folder / rel).read_bytes())
+            now[d] = indexed
+            h.update(f"{rel}\0{indexed}\0".encode())
+        if now != stored:
+            entries.put("derived", memo_key, now)  # this build's pages only: the entry stays the site's size
+    else:
+        for rel in pages:
+            h.update(f"{rel}\0{digest(rel)}\0".encode())
     return h.hexdigest()
+
+
+def _indexed_digest(data: bytes) -> str:
+    """A digest of the page less its ``data-pagefind-ignore="all"`` elements (and what they hold).
+
+    Pagefind reads nothing inside such an element (no text, anchor, meta,
+    filter or image: checked by running it on pages that differ only there,
+    byte for byte the same bundle), and everything else is kept: the head,
+    the attributes, the text outside them.  So pages with the same digest
+    give Pagefind the same input.  Parsed with lxml (libxml2's HTML parser):
+    the theme's pages are valid HTML (tests/test_html_valid.py), on which it
+    and Pagefind's parser agree where an element ends.
+    """
+    import lxml.html
+
+    from .pagecache import content_digest
+
+    try:
+        doc = lxml.html.document_fromstring(data)
+    except (ValueError, lxml.etree.ParserError):
+        return content_digest(data)  # unparsable: keyed on its bytes, as every page was
+    for element in doc.xpath('//*[@data-pagefind-ignore="all"]'):
+        element.drop_tree()
+    return content_digest(lxml.html.tostring(doc, encoding="utf-8"))
 
 
 def _manifest(store: Any, key: str) -> list[tuple[str, str, int]] | None:

@@ -103,9 +103,10 @@ def test_an_edit_reindexes_only_the_shards_whose_pages_changed(tmp_path: Path, m
         # The other articles' shards are linked from the store as they were: not indexed again.
         assert same == (f"pagefind/{shard}" != edited_shard), shard
     said = [r.getMessage() for r in caplog.records if "search index written" in r.getMessage()]
-    # Its shard and the actors' shard; not the primary bundle, whose pages that have anything to index (the
-    # timeline's) are unchanged: the listings and the home page that changed have nothing to index.
-    assert said and said[-1].endswith(f"({len(plan)} bundle(s), 2 indexed again)")
+    # Its shard only: not the actors' (their pages changed only in what the index leaves out: the mentioning
+    # sentences) nor the primary bundle (its pages that have anything to index, the timeline's, are unchanged;
+    # the listings and the home page that changed have nothing to index).
+    assert said and said[-1].endswith(f"({len(plan)} bundle(s), 1 indexed again)")
 
 
 def page(body: str, searchable: bool = True) -> bytes:
@@ -145,3 +146,64 @@ def test_pages_pagefind_would_drop_do_not_reindex_the_primary_bundle(tmp_path: P
         "(2 bundle(s), 0 indexed again)")
     assert index({**files, "timeline/index.html": page("<h1>Timeline</h1><p>2 May: the ferry is late.</p>")}).endswith(
         "(2 bundle(s), 1 indexed again)")
+
+
+def actor_page(mentions: str, role: str = "Mayor") -> bytes:
+    return page(f'<h1>Ada Byron</h1><p class="dek">{role}</p><p><span data-pagefind-ignore="all">Mentioned {mentions} '
+                f'times</span>; also called Ada.</p><section data-pagefind-ignore="all"><h2 id="in">In the articles'
+                f'</h2><p>{mentions} sentences: the harbour reopened.</p></section>')
+
+
+@pytest.mark.slow
+def test_actor_shards_are_keyed_on_what_pagefind_indexes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A new mention changes an actor page only inside data-pagefind-ignore="all": its shard is not indexed
+    again, and the bundle linked from the cache is byte for byte what Pagefind makes of the changed page."""
+    if search.pagefind_executable() is None:
+        pytest.skip("pagefind-bin is not installed")
+    from sitegen.pagecache import ObjectStore
+
+    store = ObjectStore(tmp_path / "cache" / "objects")
+    base = {"timeline/index.html": page("<h1>Timeline</h1><p>1 May: the harbour reopened.</p>"),
+            "actors/ada.html": actor_page("3"), "actors/bo.html": page("<h1>Bo</h1><p>A ferry captain.</p>")}
+    caplog.set_level(logging.INFO, logger="sitegen.search")
+
+    def index(files: dict[str, bytes], name: str, with_store: bool = True) -> tuple[str, dict[str, bytes]]:
+        site = tmp_path / name
+        for rel, data in files.items():
+            (site / rel).parent.mkdir(parents=True, exist_ok=True)
+            (site / rel).write_bytes(data)
+        caplog.clear()
+        assert search.index_site(site, files, store if with_store else None)
+        said = next(r.getMessage() for r in caplog.records if "search index written" in r.getMessage())
+        bundle = site / "pagefind" / "actors-0"
+        return said, {p.relative_to(bundle).as_posix(): p.read_bytes() for p in bundle.rglob("*") if p.is_file()}
+
+    assert index(base, "first")[0].endswith("2 indexed again)")
+    mentioned = {**base, "actors/ada.html": actor_page("4")}
+    said, linked = index(mentioned, "mentioned")
+    assert said.endswith("(2 bundle(s), 0 indexed again)")
+    assert linked == index(mentioned, "fresh", with_store=False)[1]  # what a run on the changed page writes
+    # A change Pagefind sees (the role) indexes the shard again.
+    assert index({**base, "actors/ada.html": actor_page("4", role="Poet")}, "role")[0].endswith(
+        "(2 bundle(s), 1 indexed again)")
+
+
+@pytest.mark.slow
+def test_a_new_mention_of_an_actor_indexes_no_actor_shard_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """The actor page's counts and the sources beside its roles and quotes are outside the index (actor.html)."""
+    if search.pagefind_executable() is None:
+        pytest.skip("pagefind-bin is not installed")
+    write_project(tmp_path)
+    build(load_config(root=tmp_path))
+    cairo = tmp_path / "build" / "actors" / "cairo.html"
+    before = cairo.read_bytes()
+    edited = tmp_path / "content" / "b.md"
+    edited.write_text(edited.read_text() + "\nThe convoy was loaded in Cairo.\n")
+    caplog.set_level(logging.DEBUG, logger="sitegen.search")
+    build(load_config(root=tmp_path))
+    assert cairo.read_bytes() != before and b"Mentioned 3 times" in cairo.read_bytes()
+    ran = [r.getMessage().split("--output-path ")[1].split()[0] for r in caplog.records
+           if r.getMessage().startswith("running ")]
+    assert "articles-0" in [Path(b).name for b in ran]  # the edited article's shard
+    assert not [b for b in ran if Path(b).name.startswith("actors-")], ran
