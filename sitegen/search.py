@@ -59,10 +59,11 @@ ACTORS_PER_SHARD = 5000
 TIMELINE_PER_SHARD = 8
 MAX_SHARDS = 32
 SHARDED = {"articles/": "articles", "actors/": "actors", "timeline/": "timeline"}
-# Shards keyed on the indexed part of their pages (see _indexed_digest): actor
-# pages change with every new mention, in parts the index leaves out.  Not
-# articles or the timeline: an edit changes their indexed text anyway.
-KEYED_ON_INDEXED_PART = {"actors"}
+# Bundles keyed on the indexed part of their pages (see _indexed_digest): actor
+# pages change with every new mention, timeline pages with every new event
+# (their counts), in parts the index leaves out.  Not articles: an edit
+# changes the edited article's indexed text, and no other article page.
+KEYED_ON_INDEXED_PART = {"actors", "timeline", OUTPUT}
 _SHARD_FOLDER = re.compile(r"(articles|actors|timeline)-\d+/")
 
 
@@ -228,7 +229,7 @@ def _shard_key(version: str, bundle: str, pages: list[str], files: Mapping[str, 
 
     h = hashlib.blake2b(digest_size=20)
     h.update(f"pagefind\0{version}\0{bundle}\0".encode())
-    if bundle.rpartition("/")[2].rpartition("-")[0] in KEYED_ON_INDEXED_PART:
+    if (OUTPUT if bundle == OUTPUT else bundle.rpartition("/")[2].rpartition("-")[0]) in KEYED_ON_INDEXED_PART:
         h.update(b"indexed part\0")
         memo_key = hashlib.blake2b(f"indexed-part\0{bundle}".encode(), digest_size=20).hexdigest()
         entries = Store(store.folder.parent)

@@ -207,3 +207,23 @@ def test_a_new_mention_of_an_actor_indexes_no_actor_shard_again(tmp_path: Path, 
            if r.getMessage().startswith("running ")]
     assert "articles-0" in [Path(b).name for b in ran]  # the edited article's shard
     assert not [b for b in ran if Path(b).name.startswith("actors-")], ran
+
+
+def test_which_bundles_are_keyed_on_the_indexed_part_of_their_pages(tmp_path: Path) -> None:
+    from sitegen.pagecache import ObjectStore
+
+    store = ObjectStore(tmp_path / "cache" / "objects")
+
+    def key(bundle: str, rel: str, data: bytes) -> str:
+        return search._shard_key("1", bundle, [rel], {rel: data}, tmp_path, store)
+
+    counts = [page(f'<p class="dek" data-pagefind-ignore="all">{n} of the {n + 40} dated events</p><p>1 May: '
+                   'the harbour reopened.</p>') for n in (3, 4)]
+    events = page('<p class="dek" data-pagefind-ignore="all">3 of the 43</p><p>2 May: the ferry is late.</p>')
+    for bundle, rel in (("pagefind/timeline-0", "timeline/by-year/2024.html"), (OUTPUT, "timeline/index.html"),
+                        ("pagefind/actors-1", "actors/ada.html")):
+        assert key(bundle, rel, counts[0]) == key(bundle, rel, counts[1]), bundle
+        assert key(bundle, rel, counts[0]) != key(bundle, rel, events), bundle
+    # Article pages: keyed on their bytes (an edit changes what is indexed; parsing would not pay).
+    assert key("pagefind/articles-0", "articles/a.html", counts[0]) != key("pagefind/articles-0", "articles/a.html",
+                                                                         counts[1])
