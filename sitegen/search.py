@@ -50,14 +50,19 @@ log = logging.getLogger(__name__)
 OUTPUT = "pagefind"
 # Pages per shard of each kind, and the most shards of a kind.  Small shards
 # make an edit cheap (Pagefind's time follows the pages of the run: at 1,000
-# articles 128 article pages took 0.13-0.26 s, 500 took 1.24 s); the cap keeps
-# the number of bundles the search page loads bounded (at 10,000 articles,
-# 32 article shards as before).  Memory: an article page costs Pagefind about
-# 0.45 MB while it runs, an actor page (its own text only) a few KB.
+# articles 128 article pages took 0.13-0.26 s, 500 took 1.24 s; a timeline
+# page about 8 ms).  Every shard is one more bundle for the search page to
+# load and one more index where Pagefind, finding no word of the query,
+# matches its longest indexed prefix (more bundles, more stray results: see
+# docs/performance.md, session 8); the caps keep that bounded: at 10,000
+# articles 32 article shards as before, 8 of the timeline.  Actor shards stay
+# large: small ones put short actor pages matched that way at the top.
+# Memory: an article page costs Pagefind about 0.45 MB while it runs, an
+# actor page (its own text only) a few KB.
 ARTICLES_PER_SHARD = 128
 ACTORS_PER_SHARD = 5000
 TIMELINE_PER_SHARD = 8
-MAX_SHARDS = 32
+MAX_SHARDS = {"articles": 32, "actors": 32, "timeline": 8}
 SHARDED = {"articles/": "articles", "actors/": "actors", "timeline/": "timeline"}
 # Bundles keyed on the indexed part of their pages (see _indexed_digest): actor
 # pages change with every new mention, timeline pages with every new event
@@ -105,7 +110,7 @@ def shard_plan(pages: Iterable[str]) -> dict[str, list[str]]:
     ``pagefind/articles-K``, ``pagefind/actors-K`` and ``pagefind/timeline-K``
     by a hash of their path.  The number of shards of a kind is its page
     count over its shard size rounded up to a power of two, at most
-    ``MAX_SHARDS``: a shard's members only move when that number changes
+    ``MAX_SHARDS[kind]``: a shard's members only move when that number changes
     (when the count crosses a power of two below the cap).
     """
     plan: dict[str, list[str]] = {OUTPUT: []}
@@ -121,7 +126,7 @@ def shard_plan(pages: Iterable[str]) -> dict[str, list[str]]:
     sizes = {"articles": ARTICLES_PER_SHARD, "actors": ACTORS_PER_SHARD, "timeline": TIMELINE_PER_SHARD}
     for name, members in kinds.items():
         count = 1
-        while count * sizes[name] < len(members) and count < MAX_SHARDS:
+        while count * sizes[name] < len(members) and count < MAX_SHARDS[name]:
             count *= 2
         for page in members:
             k = int.from_bytes(hashlib.blake2b(page.encode(), digest_size=4).digest(), "big") % count

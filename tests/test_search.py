@@ -58,11 +58,11 @@ def test_the_number_of_shards_is_capped_and_members_stay_put_above_the_cap(monke
     monkeypatch.setattr(search, "ARTICLES_PER_SHARD", 10)
     monkeypatch.setattr(search, "TIMELINE_PER_SHARD", 1)
     plan = shard_plan(site_pages(1000, 0, 1000))
-    assert len(shards_of(plan, "articles")) == search.MAX_SHARDS == 32  # not 128
-    assert len(shards_of(plan, "timeline")) == 32
+    assert len(shards_of(plan, "articles")) == search.MAX_SHARDS["articles"] == 32  # not 128
+    assert len(shards_of(plan, "timeline")) == search.MAX_SHARDS["timeline"] == 8  # not 1,024
     # Above the cap the count no longer changes: adding pages moves none.
     grown = shard_plan(site_pages(3000, 0, 3000))
-    assert len(shards_of(grown, "articles")) == 32
+    assert len(shards_of(grown, "articles")) == 32 and len(shards_of(grown, "timeline")) == 8
     where = {p: b for b, pages in grown.items() for p in pages}
     assert all(where[p] == b for b, pages in plan.items() for p in pages)
 
@@ -70,6 +70,7 @@ def test_the_number_of_shards_is_capped_and_members_stay_put_above_the_cap(monke
 def test_the_default_sizes_keep_the_ten_thousand_article_layout() -> None:
     """32 article shards at 10,000 articles as before the sizes were lowered; 8 at 1,000 (was 2)."""
     assert len(shards_of(shard_plan(site_pages(10_000, 0)), "articles")) == 32
+    assert len(shards_of(shard_plan(site_pages(10_000, 0, 250)), "timeline")) == 8
     assert len(shards_of(shard_plan(site_pages(1_000, 5_537, 25)), "articles")) == 8
     assert len(shards_of(shard_plan(site_pages(1_000, 5_537, 25)), "actors")) == 2
 
