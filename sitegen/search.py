@@ -20,10 +20,11 @@ added, at most ``MAX_SHARDS`` of a kind; and ``pagefind/`` (the primary
 bundle: every other page that has something to index, i.e. the timeline's
 first page).  The search page merges them in the browser (Pagefind UI's
 ``mergeIndex``; results from all bundles are ranked together).  Each shard's
-output is cached under a key of its pages' bytes, so an edited article
-re-indexes its own shard and the shards of the pages it changed, not the
-whole site; and at most two Pagefind processes run at once, which bounds
-the memory of the step.
+output is cached under a key of its pages' bytes (for actor, timeline and
+primary bundles, of the part of them Pagefind reads), so an edited article
+re-indexes its own shard and the shards of the pages whose indexed text it
+changed, not the whole site; and at most two Pagefind processes run at
+once, which bounds the memory of the step.
 
 The step runs on the temporary build folder before it is swapped in, so a
 failed indexing run leaves the previous site as it was.  Sharding is
