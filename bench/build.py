@@ -122,7 +122,7 @@ def daemon_edits(folder: Path, cmd: list[str], paths: list[Path]) -> float:
         while True:  # until its warm-up build is done (it answers status at once, warm or not)
             out = subprocess.run([sitegen, "daemon", "status"], cwd=folder, capture_output=True, text=True,
                                  check=False).stdout
-            if "; warm" in out:
+            if out.rstrip().endswith("; warm"):
                 break
             if time.monotonic() > deadline:
                 raise SystemExit(f"sitegen daemon never warmed up: {out}")
