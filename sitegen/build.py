@@ -336,11 +336,17 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
         index_jobs = job_count(jobs)
         start = spares.pop("next", None) if spares is not None else None
         old_sites: list[Path] | None = [] if spares is not None else None
+        bundles: dict[str, Any] = {}  # the search index's bundles (sitegen daemon: the next build leaves them)
+
+        def index(folder: Path) -> None:
+            present = start.bundles if start is not None and start.used else None
+            index_site(folder, files.files, store, jobs=index_jobs, present=present, made=bundles)
+
         placed = write_site(files.files, out, store=store, start_from=start, old_sites=old_sites,
-                            before_swap=None if search_later else lambda folder: index_site(folder, files.files, store,
-                                                                                            jobs=index_jobs))
+                            before_swap=None if search_later else index)
         if spares is not None and store is not None:
-            spares["next"] = Spare(out, placed)
+            extra = {f"{bundle}/{rel}": d for bundle, (_, manifest) in bundles.items() for rel, d, _ in manifest}
+            spares["next"] = Spare(out, placed, extra=extra, bundles=bundles)
         if pages is not None:
             pages.save()
     except SearchIndexError as exc:

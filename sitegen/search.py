@@ -173,7 +173,8 @@ def _tool_version(exe: Path) -> str:
 
 
 def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: int = 2,
-               output: Path | None = None) -> bool:
+               output: Path | None = None, *, present: Mapping[str, tuple[str, list[Any]]] | None = None,
+               made: dict[str, tuple[str, list[Any]]] | None = None) -> bool:
     """Index the site in ``folder``, shard by shard; return False (and warn) if Pagefind is missing.
 
     ``files`` are the site's files as the writer got them ({path: bytes or
@@ -182,6 +183,14 @@ def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: 
     in an earlier build is not indexed again: its files are linked from the
     store.  The bundles go to ``output/pagefind`` (default: ``folder``'s own).
     Raise SearchIndexError if Pagefind fails.
+
+    ``present`` (``sitegen daemon``, whose next site starts from a copy of
+    the last one, search index included: :class:`sitegen.writer.Spare`):
+    the bundles already in the output folder, {bundle: (key, files)}, as
+    ``made`` gave them last time; a bundle with the same key is left as it
+    is (7,000 files at 1,000 articles need not be linked again), the files
+    of one that changed or went are removed first.  ``made``, if given, is
+    filled with this build's bundles.
     """
     exe = pagefind_executable()
     if exe is None:
@@ -203,14 +212,24 @@ def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: 
         # (thousands of files: as long as a small shard's run).
         keys = {bundle: _shard_key(version, bundle, pages, files, folder, store) if store is not None else ""
                 for bundle, pages in plan.items()}
-        manifests = {bundle: _manifest(store, key) if store is not None else None for bundle, key in keys.items()}
-        todo = sorted((b for b in plan if manifests[b] is None), key=lambda b: -len(plan[b]))
+        kept = _keep_present(store, present or {}, keys, out) if store is not None else {}
+        manifests = {bundle: _manifest(store, key) if store is not None else None for bundle, key in keys.items()
+                     if bundle not in kept}
+        todo = sorted((b for b in manifests if manifests[b] is None), key=lambda b: -len(plan[b]))
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, 2))) as pool:
             running = [pool.submit(run, (b, plan[b], keys[b])) for b in todo]
             for bundle, manifest in manifests.items():
                 if manifest is not None and not _link_bundle(store, manifest, out / bundle):
                     running.append(pool.submit(run, (bundle, plan[bundle], keys[bundle])))
             ran = sum(f.result() for f in running)
+        if made is not None and store is not None:
+            made.clear()
+            made.update(kept)
+            for bundle in plan:
+                if bundle not in kept:
+                    manifest = _manifest(store, keys[bundle])
+                    if manifest is not None:
+                        made[bundle] = (keys[bundle], manifest)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log.info("search index written to %s/ (%d bundle(s), %d indexed again)", OUTPUT, len(plan), ran)
@@ -281,6 +300,27 @@ def _indexed_digest(data: bytes) -> str:
     for element in doc.xpath('//*[@data-pagefind-ignore="all"]'):
         element.drop_tree()
     return content_digest(lxml.html.tostring(doc, encoding="utf-8"))
+
+
+def _keep_present(store: Any, present: Mapping[str, tuple[str, list[Any]]], keys: Mapping[str, str],
+                  out: Path) -> dict[str, tuple[str, list[Any]]]:
+    """The bundles already in ``out`` with this build's key, left as they are; the files of the others
+    (changed, or no longer in the plan) removed, so that they are linked or indexed afresh."""
+    kept = {}
+    for bundle, (key, manifest) in present.items():
+        if keys.get(bundle) == key:
+            kept[bundle] = (key, manifest)
+            store.used.update(d for _, d, _ in manifest)  # still used: the store's collection keeps them
+            continue
+        root = f"{out}/{bundle}"
+        for rel, _, _ in manifest:
+            try:
+                os.unlink(f"{root}/{rel}")
+            except FileNotFoundError:
+                pass
+        if bundle != OUTPUT and bundle not in keys:  # a shard gone: its folders too (the primary holds the shards)
+            shutil.rmtree(root, ignore_errors=True)
+    return kept
 
 
 def _manifest(store: Any, key: str) -> list[tuple[str, str, int]] | None:

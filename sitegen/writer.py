@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import itertools
 import logging
 import os
 import secrets
@@ -196,9 +197,16 @@ class Spare:
     links every file, as before).
     """
 
-    def __init__(self, site: Path, placed: dict[str, str]):
+    def __init__(self, site: Path, placed: dict[str, str], *, extra: Mapping[str, str] | None = None,
+                 bundles: Mapping[str, Any] | None = None):
+        """``extra`` (``sitegen daemon``): files of the site besides ``placed`` (path -> digest: its
+        search index) to copy too; ``bundles``: what :func:`sitegen.search.index_site` says of them
+        (given to the next build's index, which then leaves the unchanged bundles in place)."""
         self.site = site
         self.placed = placed
+        self.extra = dict(extra or {})
+        self.bundles = dict(bundles or {})
+        self.used = False  # set by write_site: the next build's folder started from this copy
         self.folder: Path | None = None
         self.folders: set[str] = {""}  # the folders it holds ("" the top)
         self.state = "new"  # -> making -> ready -> claimed; or dropped
@@ -215,7 +223,7 @@ class Spare:
             folder = _new_folder(self.site.parent, f".{self.site.name}.spare-")
             root, site = str(folder), str(self.site)
             made = self.folders
-            for rel in self.placed:
+            for rel in itertools.chain(self.placed, self.extra):
                 parent = rel.rpartition("/")[0]
                 if parent not in made:
                     os.makedirs(f"{root}/{parent}", exist_ok=True)
@@ -316,6 +324,8 @@ def write_site(files: Mapping[str, Any], output: Path,
                         f.write(files[rel])
                 if _FAULT_DELAY:
                     time.sleep(_FAULT_DELAY)
+        if start_from is not None:
+            start_from.used = bool(old)  # the folder holds the copy (and its extra files)
         if before_swap is not None:
             before_swap(tmp)
         if _FAULT_DELAY:

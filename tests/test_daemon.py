@@ -94,9 +94,13 @@ def test_builds_handed_to_the_daemon_are_the_sites_fresh_builds_make(running, tm
         assert code == 0, echo.err
         assert "by sitegen daemon" in echo.out[-1], echo.out
         got = site_files(project / "build")
-        assert any(k.startswith("pagefind/") for k in got)  # a complete site: its search index too
-        assert {k: v for k, v in got.items() if not k.startswith("pagefind/")} == \
-            fresh_site(project, tmp_path / f"fresh-{i}"), f"edit {i}"
+        fresh = tmp_path / f"fresh-{i}"
+        assert {k: v for k, v in got.items() if not k.startswith("pagefind/")} == fresh_site(project, fresh), i
+        # Its search index too: the bundles left in place from the last build's copy, those made
+        # again, and none left over, byte for byte those of the fresh build (no cache, no store).
+        index = {k: v for k, v in got.items() if k.startswith("pagefind/")}
+        assert index and index == {k: v for k, v in site_files(fresh / "build").items()
+                                   if k.startswith("pagefind/")}, f"edit {i}"
     # The previous sites, swapped out, are removed after each build (not left beside build/).
     deadline = time.monotonic() + 10
     while any(p.name.startswith(".build.new-") or p.name.startswith(".build.old-") for p in project.iterdir()):
@@ -206,3 +210,32 @@ def test_a_client_that_goes_away_does_not_stop_the_build(running) -> None:  # no
     assert (project / "build" / "index.html").is_file()
     code, echo = _build(config)  # and it answers the next one
     assert code == 0 and "by sitegen daemon" in echo.out[-1], echo.out
+
+
+def test_a_daemon_build_leaves_the_unchanged_search_bundles_of_its_copy_in_place(tmp_path: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next build starts from a copy of the last site, search index included
+    (sitegen.writer.Spare): only the bundles whose pages changed are linked or indexed again."""
+    from sitegen.pagecache import ObjectStore
+    from sitegen.server import ProjectBuilder
+
+    project = tmp_path / "project"
+    write_project(project)
+    placed: list[str] = []
+    real_place = ObjectStore.place
+    monkeypatch.setattr(ObjectStore, "place", lambda self, value, target: placed.append(str(target))
+                        or real_place(self, value, target))
+    builder = ProjectBuilder(str(project / "sitegen.yaml"))
+
+    def build() -> list[str]:
+        placed.clear()
+        with builder.lock:
+            _, after = builder.build_with_memory(builder.load())
+        after()  # what the daemon runs once it has answered: the copy for the next build
+        return [p for p in placed if "/pagefind/" in p]
+
+    assert build()  # the first: every bundle
+    apply_edit(project, "b", "An aid convoy reached", "A second aid convoy reached")
+    again = build()
+    index = [p for p in site_files(project / "build") if p.startswith("pagefind/")]
+    assert again and len(again) < len(index) / 2, (len(again), len(index))
