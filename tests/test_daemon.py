@@ -196,7 +196,7 @@ def test_requests_without_the_key_are_refused_and_an_idle_daemon_stops(tmp_path:
     assert not daemon_module.state_path(config).exists()
 
 
-def test_a_client_that_goes_away_does_not_stop_the_build(running) -> None:  # noqa: ANN001
+def test_a_client_that_goes_away_does_not_stop_the_build(running) -> None:
     """Ctrl-C in `sitegen build`: the daemon makes the build all the same, and stays up."""
     project, config = running
     state = json.loads(daemon_module.state_path(config).read_text())
