@@ -305,14 +305,7 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
         served = remembered("site-spare")  # sitegen serve: the last site (see PageCache.trust)
         if pages is not None and served is not None and (last_site := served.get("next")) is not None:
             pages.trust(last_site.site, last_site.placed)
-        early: list[Callable[[], None]] = []  # sitegen daemon: article shards indexed while the rest renders
-        articles_done = None
-        if served is not None and pages is not None and not search_later:
-            def articles_done(so_far: Any) -> None:
-                from .search import prefetch_articles
-
-                early.append(prefetch_articles(so_far.files, pages.objects, out.parent))
-        files = render_site(config, briefing, cache=pages, articles_done=articles_done)
+        files = render_site(config, briefing, cache=pages)
     except OutputConflict as exc:
         raise BuildError([str(exc)]) from exc
     except jinja2.TemplateSyntaxError as exc:
@@ -346,8 +339,6 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
         bundles: dict[str, Any] = {}  # the search index's bundles (sitegen daemon: the next build leaves them)
 
         def index(folder: Path) -> None:
-            for wait in early:
-                wait()
             present = start.bundles if start is not None and start.used else None
             index_site(folder, files.files, store, jobs=index_jobs, present=present, made=bundles)
 

@@ -529,15 +529,12 @@ def _environment(config: Config, cache: PageCache | None) -> Any:
     return env
 
 
-def render_site(config: Config, briefing: Briefing, cache: PageCache | None = None,
-                articles_done: Callable[[SiteFiles], Any] | None = None) -> SiteFiles:
+def render_site(config: Config, briefing: Briefing, cache: PageCache | None = None) -> SiteFiles:
     """Every output file of the site, in memory.
 
     With a ``cache`` (:mod:`sitegen.pagecache`) a page whose inputs did not
     change since the last build is not rendered again: it stands in the
-    result as a :class:`~sitegen.pagecache.CachedPage`.  ``articles_done``
-    is called with the files so far once every article page is there
-    (``sitegen daemon`` starts their search index then).
+    result as a :class:`~sitegen.pagecache.CachedPage`.
     """
     ordered: Sequence[Analysis] = briefing.analyses
     env = _environment(config, cache)
@@ -564,8 +561,6 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
         links = briefing.links.get(a.article.slug, ())
         files.add(article_path(a.article.slug),
                   _article_page(renderer, a, links, names, wpm, refs), a.article.path)
-    if articles_done is not None:
-        articles_done(files)
 
     # Above pages.actors_per_page actors the index is split by initial letter.
     if len(briefing.actors) > config["pages.actors_per_page"]:

@@ -41,7 +41,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -204,7 +204,7 @@ def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: 
     try:
         def run(item: tuple[str, list[str], str]) -> bool:
             bundle, pages, key = item
-            _run_pagefind(exe, _link_page(folder), bundle, pages, store, key, work, out)
+            _run_pagefind(exe, folder, bundle, pages, store, key, work, out)
             return True
 
         # The shards to index start first, longest first, at most two Pagefind
@@ -349,65 +349,9 @@ def _link_bundle(store: Any, manifest: list[tuple[str, str, int]], target: Path)
     return True
 
 
-def prefetch_articles(files: Mapping[str, Any], store: Any, work_parent: Path) -> Callable[[], None]:
-    """Start indexing the article shards whose pages changed, in the background, before the site is written.
-
-    ``sitegen daemon``: called once every article page is rendered (the rest
-    of the site is still to render and write), so that the Pagefind run of
-    the edited article's shard (0.3 s at 128 pages) overlaps that work
-    rather than following it.  The pages are linked from the ``store``; the
-    run's files go to the store under the shard's key, where
-    :func:`index_site` then finds them as it finds any unchanged shard's.
-    Returns the wait for it (call it before :func:`index_site`; a failure
-    is logged and left to :func:`index_site`, which runs the shard again).
-    """
-    import threading
-
-    exe = pagefind_executable()
-    if exe is None or store is None:
-        return lambda: None
-    version = _tool_version(exe)
-    plan = {bundle: pages for bundle, pages in shard_plan(files).items() if bundle.startswith(f"{OUTPUT}/articles-")}
-    todo = []
-    for bundle, pages in plan.items():
-        key = _shard_key(version, bundle, pages, files, work_parent, store)
-        if _manifest(store, key) is None:
-            todo.append((bundle, pages, key))
-    if not todo:
-        return lambda: None
-    snapshot = {rel: files[rel] for _, pages, _ in todo for rel in pages}
-
-    def run() -> None:
-        work = Path(tempfile.mkdtemp(prefix=".pagefind-early-", dir=work_parent))
-        try:
-            for bundle, pages, key in todo:
-                _run_pagefind(exe, lambda rel, dest: store.place(snapshot[rel], dest), bundle, pages, store, key,
-                              work, work / "out")
-        except Exception as exc:  # noqa: BLE001 - index_site runs the shard again, and reports
-            log.debug("early search index run failed: %s", exc)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-
-    thread = threading.Thread(target=run, name="sitegen-search-early", daemon=True)
-    thread.start()
-    return thread.join
-
-
-def _link_page(folder: Path) -> Callable[[str, Path | str], None]:
-    """Put the page ``rel`` of the site in ``folder`` at ``dest``: a hard link, else a copy."""
-    def place(rel: str, dest: Path | str) -> None:
-        try:
-            os.link(folder / rel, dest)
-        except OSError:
-            shutil.copyfile(folder / rel, dest)
-
-    return place
-
-
-def _run_pagefind(exe: Path, place: Callable[[str, Path | str], None], bundle: str, pages: list[str], store: Any,
-                  key: str, work: Path, output: Path) -> None:
-    """Index one shard into ``output/bundle`` with Pagefind (each page put in its folder by
-    ``place(rel, dest)``); with a store, keep its files under ``key``."""
+def _run_pagefind(exe: Path, folder: Path, bundle: str, pages: list[str], store: Any, key: str, work: Path,
+                  output: Path) -> None:
+    """Index one shard of ``folder`` into ``output/bundle`` with Pagefind; with a store, keep its files under ``key``."""
     from .cache import Store
     from .pagecache import CachedPage
 
@@ -418,7 +362,10 @@ def _run_pagefind(exe: Path, place: Callable[[str, Path | str], None], bundle: s
     for rel in pages:
         link = site / rel
         link.parent.mkdir(parents=True, exist_ok=True)
-        place(rel, link)
+        try:
+            os.link(folder / rel, link)
+        except OSError:
+            shutil.copyfile(folder / rel, link)
     if not pages:
         site.mkdir(parents=True, exist_ok=True)
     # --keep-index-url: result links name index.html, as every link of the
