@@ -129,7 +129,9 @@ def daemon_edits(folder: Path, cmd: list[str], paths: list[Path]) -> float:
             time.sleep(0.5)
         times = []
         for path in paths:
-            time.sleep(1.0)  # what follows its last build (the next build's copy of the site) is done
+            # An editor's pause: what the daemon does once it has answered (the next build's copy
+            # of the site, memos, cache entries written, the old site removed: ~1 s at 1,000) is done.
+            time.sleep(3.0)
             edit_one(path)
             seconds, _ = measure(cmd, folder)
             times.append(seconds)
