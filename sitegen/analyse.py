@@ -7,10 +7,9 @@ run in parallel.  Nothing here reads the rest of the corpus.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from . import nlp
 from .clean import normalise
 from .actors import article_actors
 from .events import article_events
@@ -18,6 +17,12 @@ from .keyphrases import keyphrases
 from .model import Analysis, Article, Sentence
 from .summarise import METHOD, summarise
 from .temporal import extract_timexes
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+# sitegen.nlp (and with it spaCy, 0.5-0.8 s to import) is imported only where a text is
+# parsed: the build's main process imports this module for to_json (briefing.json) alone.
 
 
 def editor_summary_ids(editor: tuple[str, ...], sentences: tuple[Sentence, ...]) -> tuple[str, ...]:
@@ -32,7 +37,29 @@ def analyse(article: Article, settings: Mapping[str, Any]) -> Analysis:
     ``settings`` is :attr:`sitegen.config.Config.analysis_key`: the only
     options the result depends on.
     """
-    doc = nlp.parse(article.text, settings["nlp.pipeline"])
+    from . import nlp
+
+    return _analysis(article, nlp.parse(article.text, settings["nlp.pipeline"]), settings)
+
+
+def analyse_batch(articles: Sequence[Article], settings: Mapping[str, Any]) -> Iterator[Analysis]:
+    """:func:`analyse` of each of ``articles``, in order, their texts parsed together.
+
+    One ``nlp.pipe`` over the texts rather than one pipeline call per text:
+    spaCy then runs its models over a batch of texts at once, about 10 %
+    less time per article, with the very same ``Doc`` (compared with
+    ``Doc.to_bytes``, tensors included, on the benchmark articles).
+    """
+    from . import nlp
+
+    docs = nlp.parse_many((a.text for a in articles), settings["nlp.pipeline"], batch_size=max(1, len(articles)))
+    for article, doc in zip(articles, docs, strict=True):
+        yield _analysis(article, doc, settings)
+
+
+def _analysis(article: Article, doc: Doc, settings: Mapping[str, Any]) -> Analysis:
+    from . import nlp
+
     sentences = nlp.sentences_of(doc, article.blocks)
     entities = nlp.entities_of(doc, sentences)
     if article.meta.summary:

@@ -69,9 +69,9 @@ def _init_worker(pipeline: str, level: int) -> None:
 
 def analyse_chunk(articles: Sequence[Article], settings: Mapping[str, Any]) -> list[Analysis]:
     """Analyse ``articles``; the results leave out the article (the caller has it)."""
-    from .analyse import analyse
+    from .analyse import analyse_batch
 
-    return [replace(analyse(a, settings), article=None) for a in articles]
+    return [replace(analysis, article=None) for analysis in analyse_batch(articles, settings)]
 
 
 # -- the map ----------------------------------------------------------------------
@@ -116,10 +116,10 @@ def analyse_many(
 
 
 def _serial(articles: Sequence[tuple[int, Article]], settings: Mapping[str, Any]) -> Iterator[tuple[int, Analysis]]:
-    from .analyse import analyse
+    from .analyse import analyse_batch
 
-    for index, article in articles:
-        yield index, analyse(article, settings)
+    for chunk in _chunks(articles, CHUNK):  # parsed a chunk at a time, as the workers do
+        yield from zip((i for i, _ in chunk), analyse_batch([a for _, a in chunk], settings), strict=True)
 
 
 def _attach(chunk: list[tuple[int, Article]], results: list[Analysis]) -> Iterator[tuple[int, Analysis]]:

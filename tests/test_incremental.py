@@ -43,7 +43,15 @@ class Counter:
             self.parsed.append(text)
             return real(text, name)
 
+        real_many = nlp.parse_many
+
+        def counting_many(texts, name: str = nlp.DEFAULT_PIPELINE, batch_size: int = 32):  # type: ignore[no-untyped-def]
+            texts = list(texts)  # analyse_batch: a chunk's texts in one nlp.pipe
+            self.parsed.extend(texts)
+            return real_many(texts, name, batch_size)
+
         monkeypatch.setattr(nlp, "parse", counting)
+        monkeypatch.setattr(nlp, "parse_many", counting_many)
 
 
 def stats(folder: Path) -> dict[str, tuple[int, int]]:

@@ -54,6 +54,26 @@ def test_process_pool_matches_in_process(monkeypatch: pytest.MonkeyPatch) -> Non
         assert pooled[i].article is items[i][1]  # the caller's article is put back
 
 
+def test_a_chunk_is_parsed_in_one_pipe_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers and the in-process path parse a chunk's texts with one nlp.pipe: the same analyses."""
+    from dataclasses import replace
+
+    from sitegen import nlp
+    from sitegen.analyse import analyse
+
+    items = articles(5)
+    one_by_one = [analyse(a, SETTINGS) for _, a in items]
+    calls: list[int] = []
+    parse_many = nlp.parse_many
+    monkeypatch.setattr(nlp, "parse_many", lambda texts, *a, **k: calls.append(1) or parse_many(texts, *a, **k))
+    monkeypatch.setattr(nlp, "parse", lambda *a, **k: pytest.fail("a text parsed on its own"))
+    assert executor.analyse_chunk([a for _, a in items], SETTINGS) == [replace(x, article=None) for x in one_by_one]
+    assert len(calls) == 1
+    monkeypatch.setattr(executor, "CHUNK", 2)
+    assert run(items, jobs=1) == dict(enumerate(one_by_one))
+    assert len(calls) == 1 + 3  # chunks of 2, 2 and 1
+
+
 def test_small_batches_stay_in_process() -> None:
     modes: list[str] = []
     run(articles(2), jobs=4, on_start=modes.append)
@@ -93,3 +113,15 @@ def test_build_with_jobs_uses_the_pool_and_the_same_output(tmp_path: Path, monke
     for page in (tmp_path / "serial" / "build").rglob("*.html"):
         rel = page.relative_to(tmp_path / "serial" / "build")
         assert (tmp_path / "pool" / "build" / rel).read_bytes() == page.read_bytes(), rel
+
+
+def test_the_main_process_needs_no_spacy_for_the_site() -> None:
+    """Assembling and rendering (briefing.json's to_json too) import no spaCy: only analysing does."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sitegen.analyse, sitegen.assemble, sitegen.build, sitegen.pages, sitegen.executor; "
+            "print(sorted(m for m in sys.modules if m == 'spacy' or m == 'sitegen.nlp'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout
+    assert out.strip() == "[]"
