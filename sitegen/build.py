@@ -75,12 +75,13 @@ def display_path(path: Path, root: Path) -> str:
 _SETTLED_NS = 2_000_000_000  # see load_articles
 
 
-def load_articles(config: Config, *, drafts: bool,
-                  cache: Any = None) -> tuple[list[Article], list[Problem], list[Problem]]:
+def load_articles(config: Config, *, drafts: bool, cache: Any = None,
+                  files: list[tuple[str, Any]] | None = None) -> tuple[list[Article], list[Problem], list[Problem]]:
     """Read every article; return (articles, errors, warnings) for all of them.
 
     With a ``cache`` (:class:`sitegen.cache.AnalysisCache`), an article whose
-    file is unchanged is not parsed again.
+    file is unchanged is not parsed again.  ``files`` is the content folder's
+    :func:`sitegen.ingest.article_files` if the caller listed it already.
     """
     from .cache import read_article_cached, remembered
     from .ingest import IngestError, article_files
@@ -92,7 +93,8 @@ def load_articles(config: Config, *, drafts: bool,
     if not content.is_dir():
         errors.append(Problem(display_path(content, config.root), "content folder not found"))
         return articles, errors, warnings
-    files = article_files(content)
+    if files is None:
+        files = article_files(content)
     if not files:
         errors.append(Problem(display_path(content, config.root), "no articles (.txt, .md, .html) found"))
     # sitegen serve: an article whose file has the same inode, size, mtime and ctime as
@@ -256,7 +258,8 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
 
     from .actors import ActorIdError, OverridesError
     from .cache import AnalysisCache, assemble_cached, remembered
-    from .executor import analyse_all, job_count
+    from .executor import analyse_all, early_workers, job_count
+    from .ingest import article_files
     from .pagecache import PageCache
     from .pages import render_site
     from .search import SearchIndexError, index_site
@@ -266,16 +269,26 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
 
     settings = config.analysis_key
     cache = AnalysisCache(config.folder("build.cache_dir") if config["build.cache"] else None, settings)
-    articles, errors, warnings = load_articles(config, drafts=drafts, cache=cache)
-    if errors or (strict and warnings):
-        raise BuildError(errors + ([Problem(w.path, f"{w.message} (--strict)", w.line) for w in warnings]
-                                   if strict else []))
+    jobs = config["build.jobs"] if jobs is None else jobs
+    scheduler = (config["build.scheduler"] or None) if scheduler is None else scheduler
+    content = config.folder("content_dir")
+    listed = article_files(content) if content.is_dir() else None
+    # A cold build: the analysis workers load spaCy while the articles are read.
+    workers = early_workers(settings, cache, len(listed), jobs) if listed and not scheduler else None
+    try:
+        articles, errors, warnings = load_articles(config, drafts=drafts, cache=cache, files=listed)
+        if errors or (strict and warnings):
+            raise BuildError(errors + ([Problem(w.path, f"{w.message} (--strict)", w.line) for w in warnings]
+                                       if strict else []))
+    except BaseException:
+        if workers is not None:
+            workers.close()
+        raise
     for w in warnings:
         log.warning("%s", w)
 
-    jobs = config["build.jobs"] if jobs is None else jobs
-    scheduler = (config["build.scheduler"] or None) if scheduler is None else scheduler
-    analyses = analyse_all(articles, settings, cache, jobs=jobs, scheduler=scheduler, progress=progress)
+    analyses = analyse_all(articles, settings, cache, jobs=jobs, scheduler=scheduler, progress=progress,
+                           workers=workers)
 
     for a in analyses:
         # Never guessed: relative dates in an undated article stay unresolved.

@@ -445,6 +445,22 @@ class Store:
         assert self.folder is not None
         return self.folder / kind / key[:2] / key
 
+    def count(self, kind: str, limit: int) -> int:
+        """How many entries of ``kind`` are on disk, counting up to ``limit`` (then ``limit``)."""
+        if self.folder is None:
+            return 0
+        n = 0
+        try:
+            with os.scandir(self.folder / kind) as groups:
+                for group in groups:
+                    with os.scandir(group.path) as entries:
+                        n += sum(1 for e in entries if not e.name.startswith("."))
+                    if n >= limit:
+                        return limit
+        except OSError:  # no such folder yet (or unreadable: every entry then reads as a miss)
+            pass
+        return n
+
     def get(self, kind: str, key: str) -> Any | None:
         if self.folder is None:
             return None
@@ -554,6 +570,10 @@ class AnalysisCache:
         # build, so what is derived from an analysis can be found again by its identity.
         analysis = joined.get(value, lambda v: replace(v, article=article))
         return analysis if analysis.article is article else replace(value, article=article)
+
+    def stored(self, limit: int) -> int:
+        """How many analyses (of any settings) are on disk, counting up to ``limit``."""
+        return self.store.count("analysis", limit)
 
     def put(self, article: Article, analysis: Analysis) -> None:
         # The article is stored once, by the ingest cache; the entry holds the rest.

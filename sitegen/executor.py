@@ -14,10 +14,17 @@ analysis)`` as results arrive):
   each of which loads the pipeline once (``nlp.load_pipeline`` is cached per
   process).  Needs the optional ``dask`` extra.
 
-Articles travel in chunks (fewer, larger messages) and come back without
-their article (the caller has it already), so only the analysis crosses the
-process boundary.  Chunks are submitted a few at a time, so memory stays
-bounded by the chunks in flight, not by the corpus.
+Articles travel in chunks (fewer, larger messages; a chunk's texts are
+parsed with one ``nlp.pipe``) and come back without their article (the
+caller has it already), so only the analysis crosses the process boundary.
+Chunks are submitted a few at a time, so memory stays bounded by the chunks
+in flight, not by the corpus.  The pool gets the longest articles first and
+ever smaller chunks towards the end, so that its workers finish together
+rather than one of them analysing a last full chunk alone.
+
+A cold build starts its workers before it reads the articles
+(:func:`early_workers`): loading spaCy in each worker (1-2 s) then overlaps
+the main process's reading and parsing of the articles.
 """
 
 from __future__ import annotations
@@ -67,6 +74,10 @@ def _init_worker(pipeline: str, level: int) -> None:
     nlp.load_pipeline(pipeline)
 
 
+def _ready() -> None:
+    """A task that does nothing: submitted once per worker to start them all (see Workers)."""
+
+
 def analyse_chunk(articles: Sequence[Article], settings: Mapping[str, Any]) -> list[Analysis]:
     """Analyse ``articles``; the results leave out the article (the caller has it)."""
     from .analyse import analyse_batch
@@ -81,6 +92,81 @@ def _chunks(items: Sequence[tuple[int, Article]], size: int) -> Iterator[list[tu
         yield list(items[i:i + size])
 
 
+def _balanced_chunks(items: Sequence[tuple[int, Article]], jobs: int) -> Iterator[list[tuple[int, Article]]]:
+    """Chunks for ``jobs`` workers: the longest texts first, and chunks shrinking towards the end.
+
+    Each chunk takes at most half of a worker's share of what is left (and
+    at most ``CHUNK``): the last chunks are single short articles, so
+    the workers run out of work within about one short article of each
+    other.  (Guided self-scheduling, with the longest tasks first; written
+    here because ``ProcessPoolExecutor.map`` has one fixed chunk size.)
+    """
+    ordered = sorted(items, key=lambda item: -len(item[1].text))  # stable: equal lengths keep their order
+    i = 0
+    while i < len(ordered):
+        size = max(1, min(CHUNK, (len(ordered) - i) // (2 * jobs)))
+        yield ordered[i:i + size]
+        i += size
+
+
+class Workers:
+    """A local process pool whose workers are started at once (each loads the spaCy pipeline).
+
+    ``ProcessPoolExecutor`` with ``spawn`` starts a worker when a task is
+    submitted and none is idle: one no-op task per worker starts them all.
+    """
+
+    def __init__(self, pipeline: str, jobs: int):
+        self.jobs = jobs
+        self.pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_init_worker,
+                                        initargs=(pipeline, logging.getLogger().getEffectiveLevel()))
+        for _ in range(jobs):
+            self.pool.submit(_ready)
+
+    def close(self, wait: bool = False) -> None:
+        """Stop the pool; with ``wait``, once every worker has exited.
+
+        Without it the caller goes on at once (0.1-0.2 s sooner) while idle
+        workers exit by themselves.
+        """
+        self.pool.shutdown(wait=wait, cancel_futures=True)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(wait=exc[0] is not None)
+
+
+def early_workers(settings: Mapping[str, Any], cache: Any, files: int, jobs: int | None) -> Workers | None:
+    """Workers started before the articles are read, if a pool will surely be needed; else None.
+
+    ``files`` is the number of article files.  Every article that has no
+    analysis stored must be analysed, so at least ``files`` less the number
+    of analyses stored (of any settings, counted on disk; all of them
+    without a cache) will be: when that is ``MIN_PARALLEL`` or more the
+    build will run a pool anyway, and its workers can load spaCy while the
+    main process reads the articles.  Not in ``sitegen serve``, whose cache
+    writes wait in memory (a count of the disk would be low), nor with one
+    job.  If fewer articles than counted turn out to need analysing (drafts,
+    errors), the workers analyse those, or are stopped unused.
+    """
+    from .cache import in_memory
+
+    jobs = job_count(jobs)
+    jobs = min(jobs, max(1, files // CHUNK))
+    if jobs == 1 or files < MIN_PARALLEL or in_memory():
+        return None
+    limit = files - MIN_PARALLEL + 1
+    stored = cache.stored(limit) if cache is not None else 0
+    if stored >= limit:
+        return None
+    log.info("starting %d worker processes while the articles are read (%d of %d analyses stored)",
+             jobs, stored, files)
+    return Workers(str(settings["nlp.pipeline"]), jobs)
+
+
 def analyse_many(
     articles: Sequence[tuple[int, Article]],
     settings: Mapping[str, Any],
@@ -88,26 +174,35 @@ def analyse_many(
     jobs: int | None = None,
     scheduler: str | None = None,
     on_start: Callable[[str], None] | None = None,
+    workers: Workers | None = None,
 ) -> Iterator[tuple[int, Analysis]]:
     """Analyse ``(index, article)`` pairs; yield ``(index, analysis)`` as they finish.
 
     The order of the results is not the order of the input.  Exceptions
     raised by the analysis (e.g. :class:`sitegen.nlp.PipelineError`) reach
-    the caller unchanged.
+    the caller unchanged.  ``workers`` (started early, :func:`early_workers`)
+    are used whatever the number of articles, and closed.
     """
     if not articles:
+        if workers is not None:
+            workers.close()
         return
     jobs = job_count(jobs)
     if scheduler:
+        if workers is not None:
+            workers.close()
         mode = f"Dask cluster at {scheduler}"
         runner = _dask(articles, settings, scheduler)
+    elif workers is not None:
+        mode = f"{workers.jobs} worker processes"
+        runner = _pool(articles, settings, workers)
     elif jobs == 1 or len(articles) < MIN_PARALLEL:
         mode = "in-process"
         runner = _serial(articles, settings)
     else:
         jobs = min(jobs, max(1, len(articles) // CHUNK))
         mode = f"{jobs} worker processes"
-        runner = _pool(articles, settings, jobs)
+        runner = _pool(articles, settings, Workers(str(settings["nlp.pipeline"]), jobs))
     log.info("analysing %d article(s): %s", len(articles), mode)
     if on_start is not None:
         on_start(mode)
@@ -128,13 +223,11 @@ def _attach(chunk: list[tuple[int, Article]], results: list[Analysis]) -> Iterat
 
 
 def _pool(articles: Sequence[tuple[int, Article]], settings: Mapping[str, Any],
-          jobs: int) -> Iterator[tuple[int, Analysis]]:
-    ctx = multiprocessing.get_context("spawn")
-    pipeline = str(settings["nlp.pipeline"])
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                             initargs=(pipeline, logging.getLogger().getEffectiveLevel())) as pool:
+          workers: Workers) -> Iterator[tuple[int, Analysis]]:
+    with workers:
+        pool, jobs = workers.pool, workers.jobs
         pending: dict[Future[list[Analysis]], list[tuple[int, Article]]] = {}
-        chunks = _chunks(articles, CHUNK)
+        chunks = _balanced_chunks(articles, jobs)
         try:
             for chunk in chunks:
                 pending[pool.submit(analyse_chunk, [a for _, a in chunk], settings)] = chunk
@@ -184,27 +277,37 @@ def analyse_all(
     jobs: int | None = None,
     scheduler: str | None = None,
     progress: Any = None,
+    workers: Workers | None = None,
 ) -> list[Analysis]:
     """Every article's analysis, in order: from ``cache`` when it has it, else computed.
 
     ``cache`` is a :class:`sitegen.cache.AnalysisCache` (or None); computed
     analyses are stored in it as they arrive, so an interrupted build keeps
     what it finished.  ``progress`` is a :class:`sitegen.progress.Progress`.
+    ``workers`` (:func:`early_workers`) are used if anything is to be
+    computed, and closed in any case.
     """
     results: list[Analysis | None] = [None] * len(articles)
     todo: list[tuple[int, Article]] = []
-    for i, article in enumerate(articles):
-        hit = cache.get(article) if cache is not None else None
-        if hit is None:
-            todo.append((i, article))
-        else:
-            results[i] = hit
+    try:
+        for i, article in enumerate(articles):
+            hit = cache.get(article) if cache is not None else None
+            if hit is None:
+                todo.append((i, article))
+            else:
+                results[i] = hit
+    except BaseException:
+        if workers is not None:
+            workers.close()
+        raise
     log.info("analyses: %d from the cache, %d to compute", len(articles) - len(todo), len(todo))
+    if not todo and workers is not None:
+        workers.close()
     if todo:
         if progress is not None:
             progress.start("analysing", len(todo))
         try:
-            for i, analysis in analyse_many(todo, settings, jobs=jobs, scheduler=scheduler):
+            for i, analysis in analyse_many(todo, settings, jobs=jobs, scheduler=scheduler, workers=workers):
                 results[i] = analysis
                 if cache is not None:
                     cache.put(articles[i], analysis)

@@ -125,3 +125,85 @@ def test_the_main_process_needs_no_spacy_for_the_site() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent).stdout
     assert out.strip() == "[]"
+
+
+def test_the_pool_gets_the_longest_articles_first_in_shrinking_chunks() -> None:
+    items = [(i, a) for i, (_, a) in enumerate(articles(40))]
+    chunks = list(executor._balanced_chunks(items, 2))
+    assert sorted(i for chunk in chunks for i, _ in chunk) == list(range(40))
+    lengths = [len(a.text) for chunk in chunks for _, a in chunk]
+    assert lengths == sorted(lengths, reverse=True)
+    sizes = [len(chunk) for chunk in chunks]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] == executor.CHUNK and sizes[-1] == 1
+
+
+class FakeWorkers:
+    started: list[tuple[str, int]] = []
+
+    def __init__(self, pipeline: str, jobs: int):
+        self.jobs = jobs
+        FakeWorkers.started.append((pipeline, jobs))
+
+    def close(self, wait: bool = False) -> None:
+        pass
+
+
+def test_workers_start_early_only_when_a_pool_is_sure_to_be_needed(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen.cache import AnalysisCache
+
+    monkeypatch.setattr(executor, "Workers", FakeWorkers)
+    FakeWorkers.started = []
+    cache = AnalysisCache(tmp_path / "cache", SETTINGS)
+    assert executor.early_workers(SETTINGS, cache, 100, 2) is not None  # nothing stored: all 100 to analyse
+    assert executor.early_workers(SETTINGS, None, 100, 2) is not None  # no cache: the same
+    assert FakeWorkers.started == [(SETTINGS["nlp.pipeline"], 2)] * 2
+    assert executor.early_workers(SETTINGS, cache, 100, 1) is None  # one job: no pool
+    assert executor.early_workers(SETTINGS, cache, executor.MIN_PARALLEL - 1, 2) is None  # too few for a pool
+    for i in range(100 - executor.MIN_PARALLEL):  # entries of any settings count: the value does not matter
+        cache.store.write("analysis", f"{i:040x}", i)
+    assert cache.stored(1000) == 100 - executor.MIN_PARALLEL
+    assert executor.early_workers(SETTINGS, cache, 100, 2) is not None  # at least MIN_PARALLEL still missing
+    cache.store.write("analysis", "ff" * 20, 0)
+    assert executor.early_workers(SETTINGS, cache, 100, 2) is None  # maybe fewer: the pool is decided later
+    assert len(FakeWorkers.started) == 3
+    assert cache.stored(10) == 10  # counting stops at the limit
+
+
+def test_a_cold_build_starts_its_workers_before_reading_the_articles(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import build as build_module
+    from sitegen.config import load_config
+
+    from .test_incremental import write_project
+
+    monkeypatch.setattr(executor, "MIN_PARALLEL", 2)
+    monkeypatch.setattr(executor, "CHUNK", 1)
+    events: list[str] = []
+    real_workers, real_load = executor.Workers, build_module.load_articles
+
+    class Recorded(real_workers):  # type: ignore[misc, valid-type]
+        def __init__(self, pipeline: str, jobs: int):
+            events.append(f"workers {jobs}")
+            super().__init__(pipeline, jobs)
+
+    monkeypatch.setattr(executor, "Workers", Recorded)
+    monkeypatch.setattr(build_module, "load_articles",
+                        lambda *a, **k: events.append("read") or real_load(*a, **k))
+    serial, pooled = tmp_path / "serial", tmp_path / "pool"
+    write_project(serial)
+    write_project(pooled)
+    build_module.build(load_config(root=serial), jobs=1)
+    assert events == ["read"]
+    events.clear()
+    build_module.build(load_config(root=pooled), jobs=2)
+    assert events == ["workers 2", "read"]
+    for page in (serial / "build").rglob("*"):
+        if page.is_file():
+            rel = page.relative_to(serial / "build")
+            assert (pooled / "build" / rel).read_bytes() == page.read_bytes(), rel
+    events.clear()
+    (pooled / "content" / "extra.md").write_text("---\ntitle: Extra\ndate: 2024-03-09\nsource: Wire\n---\n\n"
+                                                 "Talks resumed in Cairo on Saturday, officials said.\n")
+    build_module.build(load_config(root=pooled), jobs=2, skip_unchanged=True)
+    assert events == ["read"]  # one new article: analyses are stored for the others, no early pool
