@@ -45,7 +45,7 @@ import numpy as np
 
 from .cache import by_identity
 from .model import Sentence
-from .summarise import Params, Traits, assess, select, summarise
+from .summarise import DEFAULT, Params, Traits, assess, select, summarise
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +81,11 @@ def _article_candidates(article: OverviewInput) -> tuple[tuple[Traits, ...], lis
     traits = assess(article.sentences, PARAMS.max_quote)
     where = {s.id: k for k, s in enumerate(article.sentences)}
     summary = sorted(where[i] for i in article.summary if i in where)
+    # summarise (default params) assesses the sentences the same way: not done twice.
+    same = traits if PARAMS.max_quote == DEFAULT.max_quote else None
     extra = [
         where[i]
-        for i in summarise(article.sentences, len(summary) + RUNNERS_UP)
+        for i in summarise(article.sentences, len(summary) + RUNNERS_UP, traits=same)
         if where[i] not in summary
     ]
     out = [(k, 1.0 / math.sqrt(1 + rank)) for rank, k in enumerate(summary)]

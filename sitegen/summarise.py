@@ -184,6 +184,10 @@ def unresolved_opener(text: str) -> bool:
     return any(lowered.startswith(p + " ") or lowered.startswith(p + ",") for p in CONNECTIVE_PHRASES)
 
 
+_DOUBLE_MARKS = re.compile("[“”\"]")
+_SINGLE_MARKS = re.compile("[‘'’]")
+
+
 def quote_balance(text: str) -> tuple[int, int]:
     """``(opened, closed)``: quotations ``text`` opens but does not close, and
     closes without having opened.
@@ -192,41 +196,49 @@ def quote_balance(text: str) -> tuple[int, int]:
     straight double mark opens when it starts a word, else closes.  A single closing mark between letters is an apostrophe;
     after a letter and before a space it may be a plural possessive
     ("players’ "), so it closes only a quotation already open.
+
+    Only the quotation marks are visited (found with a regular expression),
+    not every character: a third of the time of the overview, which assesses
+    every sentence of 300 articles, went to a loop over each character.
     """
     opened = closed = 0
-    for family in ("double", "single"):
-        depth = 0
-        for k, ch in enumerate(text):
+    last = len(text) - 1
+    depth = 0
+    for match in _DOUBLE_MARKS.finditer(text):
+        k = match.start()
+        ch = text[k]
+        if ch == "“":
+            opens = True
+        elif ch == "”":
+            opens = False
+        else:
             before = text[k - 1] if k else " "
-            after = text[k + 1] if k + 1 < len(text) else " "
-            kind = None
-            if family == "double":
-                if ch == "“":
-                    kind = "open"
-                elif ch == "”":
-                    kind = "close"
-                elif ch == '"':
-                    opens = not before.isalnum() and before not in ".,!?;:…" and not after.isspace()
-                    kind = "open" if opens else "close"
-            elif ch in "‘'’":
-                if before.isalnum() and after.isalnum():
-                    continue  # apostrophe: it's, O’Toole
-                if ch == "‘" or (
-                    ch == "'" and not before.isalnum() and (after.isalpha() or after in "“\"")
-                ):
-                    kind = "open"
-                elif before in ".,!?;:…":
-                    kind = "close"
-                elif depth > 0 and (before.isalpha() or before.isspace()):
-                    kind = "close"  # ambiguous with "players’ ": only if a quotation is open
-            if kind == "open":
-                depth += 1
-            elif kind == "close":
-                if depth:
-                    depth -= 1
-                else:
-                    closed += 1
-        opened += depth
+            after = text[k + 1] if k < last else " "
+            opens = not before.isalnum() and before not in ".,!?;:…" and not after.isspace()
+        if opens:
+            depth += 1
+        elif depth:
+            depth -= 1
+        else:
+            closed += 1
+    opened += depth
+    depth = 0
+    for match in _SINGLE_MARKS.finditer(text):
+        k = match.start()
+        ch = text[k]
+        before = text[k - 1] if k else " "
+        after = text[k + 1] if k < last else " "
+        if before.isalnum() and after.isalnum():
+            continue  # apostrophe: it's, O’Toole
+        if ch == "‘" or (ch == "'" and not before.isalnum() and (after.isalpha() or after in "“\"")):
+            depth += 1
+        elif before in ".,!?;:…" or (depth > 0 and (before.isalpha() or before.isspace())):
+            # the second: ambiguous with "players’ ": only if a quotation is open
+            if depth:
+                depth -= 1
+            else:
+                closed += 1
+    opened += depth
     return opened, closed
 
 
@@ -410,20 +422,23 @@ def rank(sentences: Sequence[Sentence], params: Params = DEFAULT) -> tuple[np.nd
 
 
 def summarise(
-    sentences: Sequence[Sentence], count: int | float = 3, params: Params = DEFAULT
+    sentences: Sequence[Sentence], count: int | float = 3, params: Params = DEFAULT,
+    traits: tuple[Traits, ...] | None = None,
 ) -> tuple[str, ...]:
     """The ids of the summary sentences of one article, in document order.
 
     ``count`` is a number of sentences, or a share of the article when a
     float below 1.  A summary may come out shorter than ``count`` when too few
     sentences can stand on their own; it is empty only for an article with no
-    usable sentence at all.
+    usable sentence at all.  ``traits``: ``assess(sentences,
+    params.max_quote)`` if the caller has it already (the overview does).
     """
     n = resolve_count(len(sentences), count)
     if n == 0:
         return ()
     scores, similarity = rank(sentences, params)
-    traits = assess(sentences, params.max_quote)
+    if traits is None:
+        traits = assess(sentences, params.max_quote)
     chosen = select(scores, similarity, traits, n, params)
     if not chosen:
         # Better a broken quotation or a fragment than nothing; never boilerplate.

@@ -13,6 +13,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitegen import lead, summarise
 from sitegen.model import Sentence
@@ -227,6 +229,49 @@ def test_boilerplate_captions_and_fragments_are_never_picked() -> None:
 )
 def test_quote_balance(text: str, expected: tuple[int, int]) -> None:
     assert quote_balance(text) == expected
+
+
+def _quote_balance_per_character(text: str) -> tuple[int, int]:
+    """The reference: quote_balance as it was, a loop over every character of ``text``."""
+    opened = closed = 0
+    for family in ("double", "single"):
+        depth = 0
+        for k, ch in enumerate(text):
+            before = text[k - 1] if k else " "
+            after = text[k + 1] if k + 1 < len(text) else " "
+            kind = None
+            if family == "double":
+                if ch == "“":
+                    kind = "open"
+                elif ch == "”":
+                    kind = "close"
+                elif ch == '"':
+                    opens = not before.isalnum() and before not in ".,!?;:…" and not after.isspace()
+                    kind = "open" if opens else "close"
+            elif ch in "‘'’":
+                if before.isalnum() and after.isalnum():
+                    continue
+                if ch == "‘" or (
+                    ch == "'" and not before.isalnum() and (after.isalpha() or after in "“\"")
+                ):
+                    kind = "open"
+                elif before in ".,!?;:…" or (depth > 0 and (before.isalpha() or before.isspace())):
+                    kind = "close"
+            if kind == "open":
+                depth += 1
+            elif kind == "close":
+                if depth:
+                    depth -= 1
+                else:
+                    closed += 1
+        opened += depth
+    return opened, closed
+
+
+@given(st.text(alphabet=st.sampled_from(list("“”\"‘'’ .,!?;:…aZ9\n-")) | st.characters(), max_size=60))
+@settings(max_examples=3000, deadline=None)
+def test_quote_balance_visits_only_the_marks_with_the_same_result(text: str) -> None:
+    assert quote_balance(text) == _quote_balance_per_character(text)
 
 
 QUOTED = doc(
@@ -544,3 +589,20 @@ def test_keyphrases_limit_and_empty(parsed) -> None:
     assert len(keyphrases(d, sentences, 2)) == 2
     assert keyphrases(d, sentences, 0) == ()
     assert keyphrases(d, (), 8) == ()
+
+
+def test_an_articles_overview_candidates_assess_its_sentences_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen import overview as overview_module
+
+    expected = overview_module._article_candidates(FLOOD_A)
+    calls: list[int] = []
+    real = summarise.assess
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(summarise, "assess", counted)
+    monkeypatch.setattr(overview_module, "assess", counted)
+    assert overview_module._article_candidates(FLOOD_A) == expected
+    assert len(calls) == 1
