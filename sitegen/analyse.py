@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # process: 1 -> 11.6 s CPU, 2 -> 10.9 s, 3 -> 11.2 s, 8 -> ~6 % less than 1 too; but the
 # process's peak memory grows with the batch (+19 MB at 2, +50 MB at 4, +120 MB at 8).
 PIPE_BATCH = 2
+PIPE_CHARS = 12_000  # at most this many characters parsed together (the median article: 3,400)
 
 # sitegen.nlp (and with it spaCy, 0.5-0.8 s to import) is imported only where a text is
 # parsed: the build's main process imports this module for to_json (briefing.json) alone.
@@ -50,16 +51,29 @@ def analyse(article: Article, settings: Mapping[str, Any]) -> Analysis:
 def analyse_batch(articles: Sequence[Article], settings: Mapping[str, Any]) -> Iterator[Analysis]:
     """:func:`analyse` of each of ``articles``, in order, their texts parsed together.
 
-    One ``nlp.pipe`` over the texts rather than one pipeline call per text:
-    spaCy then runs its models over ``PIPE_BATCH`` texts at once, with the
-    very same ``Doc`` (compared with ``Doc.to_bytes``, tensors included, on
-    the benchmark articles, in batches of 2, 8 and 32).
+    Consecutive short texts go through one ``nlp.pipe`` together (up to
+    ``PIPE_BATCH`` texts of at most ``PIPE_CHARS`` characters in all) rather
+    than one pipeline call each: spaCy runs its models over them at once,
+    with the very same ``Doc`` (compared with ``Doc.to_bytes``, tensors
+    included, on the benchmark articles, in batches of 2, 8 and 32).  A long
+    text is parsed alone: the memory spaCy takes grows with the text (a
+    107,000-character article: 450 MB more), and two of them in one batch
+    took twice that.  (Grouped here: ``nlp.pipe``'s batches count texts, not
+    their length.)
     """
     from . import nlp
 
-    docs = nlp.parse_many((a.text for a in articles), settings["nlp.pipeline"], batch_size=PIPE_BATCH)
-    for article, doc in zip(articles, docs, strict=True):
-        yield _analysis(article, doc, settings)
+    group: list[Article] = []
+    size = 0
+    for article in [*articles, None]:
+        if group and (article is None or len(group) == PIPE_BATCH or size + len(article.text) > PIPE_CHARS):
+            docs = nlp.parse_many((a.text for a in group), settings["nlp.pipeline"], batch_size=len(group))
+            for done, doc in zip(group, docs, strict=True):
+                yield _analysis(done, doc, settings)
+            group, size = [], 0
+        if article is not None:
+            group.append(article)
+            size += len(article.text)
 
 
 def _analysis(article: Article, doc: Doc, settings: Mapping[str, Any]) -> Analysis:

@@ -18,9 +18,9 @@ Articles travel in chunks (fewer, larger messages; a chunk's texts are
 parsed with one ``nlp.pipe``) and come back without their article (the
 caller has it already), so only the analysis crosses the process boundary.
 Chunks are submitted a few at a time, so memory stays bounded by the chunks
-in flight, not by the corpus.  The pool gets the longest articles first and
-ever smaller chunks towards the end, so that its workers finish together
-rather than one of them analysing a last full chunk alone.
+in flight, not by the corpus.  The pool gets ever smaller chunks towards
+the end, so that its workers finish together rather than one of them
+analysing a last full chunk alone.
 
 A cold build starts its workers before it reads the articles
 (:func:`early_workers`): loading spaCy in each worker (1-2 s) then overlaps
@@ -93,19 +93,22 @@ def _chunks(items: Sequence[tuple[int, Article]], size: int) -> Iterator[list[tu
 
 
 def _balanced_chunks(items: Sequence[tuple[int, Article]], jobs: int) -> Iterator[list[tuple[int, Article]]]:
-    """Chunks for ``jobs`` workers: the longest texts first, and chunks shrinking towards the end.
+    """Chunks for ``jobs`` workers, shrinking towards the end.
 
     Each chunk takes at most half of a worker's share of what is left (and
-    at most ``CHUNK``): the last chunks are single short articles, so
-    the workers run out of work within about one short article of each
-    other.  (Guided self-scheduling, with the longest tasks first; written
-    here because ``ProcessPoolExecutor.map`` has one fixed chunk size.)
+    at most ``CHUNK``): the last chunks are single articles, so the workers
+    run out of work within about one article of each other rather than one
+    chunk.  (Guided self-scheduling; written here because
+    ``ProcessPoolExecutor.map`` has one fixed chunk size.)  The articles
+    keep their order: longest first would balance better still, but then
+    both workers parse the longest articles at the same time and their
+    memory peaks add up (tried: at 1,000 articles, with the longest two
+    parsed together too, the build's peak went from 1,037 to 1,599 MiB).
     """
-    ordered = sorted(items, key=lambda item: -len(item[1].text))  # stable: equal lengths keep their order
     i = 0
-    while i < len(ordered):
-        size = max(1, min(CHUNK, (len(ordered) - i) // (2 * jobs)))
-        yield ordered[i:i + size]
+    while i < len(items):
+        size = max(1, min(CHUNK, (len(items) - i) // (2 * jobs)))
+        yield list(items[i:i + size])
         i += size
 
 

@@ -54,24 +54,37 @@ def test_process_pool_matches_in_process(monkeypatch: pytest.MonkeyPatch) -> Non
         assert pooled[i].article is items[i][1]  # the caller's article is put back
 
 
-def test_a_chunk_is_parsed_in_one_pipe_call(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Workers and the in-process path parse a chunk's texts with one nlp.pipe: the same analyses."""
+def test_short_texts_are_parsed_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers and the in-process path parse two short texts per nlp.pipe call, a long one alone:
+    the same analyses as one pipeline call per text."""
     from dataclasses import replace
 
+    from sitegen import analyse as analyse_module
     from sitegen import nlp
-    from sitegen.analyse import analyse
 
     items = articles(5)
-    one_by_one = [analyse(a, SETTINGS) for _, a in items]
-    calls: list[int] = []
+    one_by_one = [analyse_module.analyse(a, SETTINGS) for _, a in items]
+    groups: list[int] = []
     parse_many = nlp.parse_many
-    monkeypatch.setattr(nlp, "parse_many", lambda texts, *a, **k: calls.append(1) or parse_many(texts, *a, **k))
+
+    def counted(texts, *args, **kwargs):  # type: ignore[no-untyped-def]
+        texts = list(texts)
+        groups.append(len(texts))
+        return parse_many(texts, *args, **kwargs)
+
+    monkeypatch.setattr(nlp, "parse_many", counted)
     monkeypatch.setattr(nlp, "parse", lambda *a, **k: pytest.fail("a text parsed on its own"))
     assert executor.analyse_chunk([a for _, a in items], SETTINGS) == [replace(x, article=None) for x in one_by_one]
-    assert len(calls) == 1
-    monkeypatch.setattr(executor, "CHUNK", 2)
+    assert groups == [2, 2, 1]
+    groups.clear()
+    monkeypatch.setattr(executor, "CHUNK", 3)
     assert run(items, jobs=1) == dict(enumerate(one_by_one))
-    assert len(calls) == 1 + 3  # chunks of 2, 2 and 1
+    assert groups == [2, 1, 2]  # chunks of 3 and 2
+    groups.clear()
+    longest = max(len(a.text) for _, a in items)
+    monkeypatch.setattr(analyse_module, "PIPE_CHARS", longest + 1)  # no two texts fit together
+    assert executor.analyse_chunk([a for _, a in items], SETTINGS) == [replace(x, article=None) for x in one_by_one]
+    assert groups == [1, 1, 1, 1, 1]
 
 
 def test_small_batches_stay_in_process() -> None:
@@ -127,12 +140,10 @@ def test_the_main_process_needs_no_spacy_for_the_site() -> None:
     assert out.strip() == "[]"
 
 
-def test_the_pool_gets_the_longest_articles_first_in_shrinking_chunks() -> None:
-    items = [(i, a) for i, (_, a) in enumerate(articles(40))]
+def test_the_pool_gets_shrinking_chunks() -> None:
+    items = articles(40)
     chunks = list(executor._balanced_chunks(items, 2))
-    assert sorted(i for chunk in chunks for i, _ in chunk) == list(range(40))
-    lengths = [len(a.text) for chunk in chunks for _, a in chunk]
-    assert lengths == sorted(lengths, reverse=True)
+    assert [item for chunk in chunks for item in chunk] == items
     sizes = [len(chunk) for chunk in chunks]
     assert sizes == sorted(sizes, reverse=True) and sizes[0] == executor.CHUNK and sizes[-1] == 1
 
