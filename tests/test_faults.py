@@ -351,13 +351,14 @@ def test_cache_of_another_pipeline_or_code_version_is_not_used(tmp_path: Path,
     calls: list[str] = []
     import sitegen.analyse as analyse_module
 
-    real = analyse_module.analyse
+    real = analyse_module._analysis
 
-    def counting(article, settings):  # type: ignore[no-untyped-def]
+    def counting(article, doc, settings):  # type: ignore[no-untyped-def]
         calls.append(article.path)
-        return real(article, settings)
+        return real(article, doc, settings)
 
-    monkeypatch.setattr(analyse_module, "analyse", counting)  # jobs: 1 analyses in this process
+    # jobs: 1 analyses in this process; analyse and analyse_batch both make each analysis here
+    monkeypatch.setattr(analyse_module, "_analysis", counting)
     build(load_config(project / "sitegen.yaml"))
     assert calls == []  # a good cache: no analysis at all
     cache_module.pipeline_fingerprint.cache_clear()
