@@ -35,7 +35,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import replace
-from typing import Any
+from typing import Any, Self
 
 from .model import Analysis, Article
 
@@ -135,7 +135,7 @@ class Workers:
         """
         self.pool.shutdown(wait=wait, cancel_futures=True)
 
-    def __enter__(self) -> Workers:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -149,7 +150,7 @@ def test_the_pool_gets_shrinking_chunks() -> None:
 
 
 class FakeWorkers:
-    started: list[tuple[str, int]] = []
+    started: ClassVar[list[tuple[str, int]]] = []
 
     def __init__(self, pipeline: str, jobs: int):
         self.jobs = jobs
