@@ -371,6 +371,11 @@ class Daemon:
             with self.builder.lock:
                 shutil.rmtree(self.folder, ignore_errors=True)
                 config = self.builder.load()
+                # Copies of the last site that a killed daemon left beside the output (only a
+                # daemon makes them there; this one has none yet).
+                out = config.folder("output_dir")
+                for stale in out.parent.glob(f".{out.name}.spare-*"):
+                    shutil.rmtree(stale, ignore_errors=True)
                 # No search index: only the pages' work is kept in memory.
                 _, after = self.builder.build_with_memory(config, output=self.folder / "site", search_later=True)
             after()

@@ -39,6 +39,8 @@ def running(tmp_path: Path):
     """A project and its daemon, a real background process (as `sitegen daemon start` makes it)."""
     project = tmp_path / "project"
     write_project(project)
+    (project / ".build.spare-left").mkdir()  # a copy of the last site a killed daemon left
+    (project / ".build.spare-left" / "index.html").write_text("old")
     config = load_config(root=project)
     pid, was_running = daemon_module.start(config, idle_minutes=10)
     assert not was_running
@@ -71,6 +73,11 @@ def _build(config, **options) -> tuple[int | None, Echo]:
 
 def test_builds_handed_to_the_daemon_are_the_sites_fresh_builds_make(running, tmp_path: Path) -> None:
     project, config = running
+    deadline = time.monotonic() + 120
+    while not daemon_module.status(config)["warm"]:  # its warm-up build, which also clears what a killed one left
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert not (project / ".build.spare-left").exists()
     code, echo = _build(config)
     assert code == 0, echo.err
     assert echo.out[-1].startswith("built 3 articles into ") and ", by sitegen daemon " in echo.out[-1], echo.out
