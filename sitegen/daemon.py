@@ -47,7 +47,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from . import __version__
 
@@ -127,7 +127,7 @@ class _Channel:
             except OSError:
                 pass
 
-    def __enter__(self) -> _Channel:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
