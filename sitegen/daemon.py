@@ -507,7 +507,7 @@ class _Forward(logging.Handler):
             return
         try:
             self.echo(self.format(record), err=True)
-        except Exception:  # noqa: BLE001 - a client gone: the build goes on
+        except Exception:  # noqa: BLE001, S110 - a client gone: the build goes on
             pass
 
 
