@@ -289,8 +289,6 @@ class Daemon:
         self.folder = config.folder("build.cache_dir") / "daemon"  # its own site, built at start
         self.listener: Any = None  # its listening socket
         self.port = 0
-        # (output folder, its inode and mtime) as the last build left it: see _check_spare.
-        self.left: tuple[str, tuple[int, int]] | None = None
 
     # -- running
 
