@@ -340,7 +340,7 @@ def _build(config: Config, out: Path, *, drafts: bool, strict: bool, jobs: int |
     kept = briefing if keep_briefing else None
     del analyses, briefing
     forget_digests()
-    spares = remembered("site-spare")  # sitegen serve, sitegen daemon: the last site's copy, made after it was served
+    spares = served  # sitegen serve, sitegen daemon: the last site's copy, made after it was served
     if not search_later and spares is None:
         gc.collect()  # sitegen serve and daemon collect after the site is served
     try:

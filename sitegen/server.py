@@ -718,44 +718,34 @@ class ProjectBuilder:
             return self._build(out)
 
     def _build(self, out: Path) -> Any:
-        from .build import BuildError, build
-        from .cache import memory_kept
+        from .build import BuildError
         from .nlp import PipelineError
 
-        self.last = self.env = None
-        self.memory.flush()  # the last build's cache entries, if its after-job did not run
+        self.last = self.env = None  # no preview against the last build if the config cannot be read
         config = self.load()
         try:
             # The page reloads first; Pagefind indexes the new build after it is served.
-            with memory_kept(self.memory):
-                result = build(config, output=out, drafts=self.drafts, search_later=True, keep_briefing=True)
+            result, after = self.build_with_memory(config, output=out, drafts=self.drafts, search_later=True)
         except BuildError as exc:
             raise BuildFailed("\n".join(str(p) for p in exc.problems)) from exc
         except PipelineError as exc:
             raise BuildFailed(str(exc)) from exc
-        self.memory.sweep()
-        self.last = (config, result.briefing, config["build.drafts"] if self.drafts is None else self.drafts)
         log.info("built %d articles into %d pages", result.articles, result.pages)
-        if not self.preloading.is_set():
-            # The first edit after starting should not wait for spaCy to load (about a second):
-            # load it now, in the background (it is kept for the life of the process).
-            self.preloading.set()
-            threading.Thread(target=self._preload, args=(config, result.briefing), daemon=True).start()
-        return functools.partial(_after_serve, result.index_search, functools.partial(
-            self.warm, config, result.briefing), self.memory.flush, result.prepare_next)
+        return after
 
     def build_with_memory(self, config: Any, *, output: Path | None = None, search_later: bool = False,
                           **options: Any) -> tuple[Any, Callable[[], Any]]:
-        """``sitegen daemon``: build as :func:`sitegen.build.build` does (same arguments), with this
-        builder's memory; return the result and what is to run once it is reported (not under
+        """Build as :func:`sitegen.build.build` does (same arguments), with this builder's memory
+        (``sitegen serve``'s builds, and ``sitegen daemon``'s into the user's output folder);
+        return the result and what is to run once it is served or reported (not under
         :attr:`lock`, which the caller holds): the next build's copy of the site, memos warmed,
-        cache entries written.
+        cache entries written, the search index if it was left for later (its result returned).
         """
         from .build import build
         from .cache import memory_kept
 
         self.last = self.env = None
-        self.memory.flush()
+        self.memory.flush()  # the last build's cache entries, if its after-job did not run
         out = (output or config.folder("output_dir")).resolve()
         self._check_spare()
         with memory_kept(self.memory):
@@ -769,15 +759,19 @@ class ProjectBuilder:
             st = out.stat()
             self.left[str(out)] = (st.st_ino, st.st_mtime_ns)
         if not self.preloading.is_set():
+            # The first edit after starting should not wait for spaCy to load (about a second):
+            # load it now, in the background (it is kept for the life of the process).
             self.preloading.set()
             threading.Thread(target=self._preload, args=(config, result.briefing), daemon=True).start()
-        after = functools.partial(_after_serve, None, functools.partial(self.warm, config, result.briefing),
-                                  self.memory.flush, result.prepare_next)
+        after = functools.partial(_after_serve, result.index_search, functools.partial(
+            self.warm, config, result.briefing), self.memory.flush, result.prepare_next)
+        if result.remove_old is None:
+            return result, after
 
-        def job() -> None:
-            after()
-            if result.remove_old is not None:  # the previous site, swapped out: last, it waits for nobody
-                result.remove_old()
+        def job() -> Any:
+            done = after()
+            result.remove_old()  # the previous site, swapped out: last, it waits for nobody
+            return done
 
         return result, job
 
