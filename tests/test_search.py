@@ -25,15 +25,15 @@ def site_pages(articles: int, actors: int, years: int = 0) -> list[str]:
             + [f"timeline/by-year/{2000 + i}.html" for i in range(years)])
 
 
-def test_plan_puts_articles_actors_and_the_timeline_in_shards_and_the_rest_in_the_primary_bundle() -> None:
+def test_plan_puts_articles_and_actors_in_shards_and_the_rest_in_the_primary_bundle() -> None:
     plan = shard_plan(site_pages(3, 4, 2))
-    # The listings, the home page and the timeline's first page stay in the primary bundle.
+    # The listings, the home page and the timeline's pages stay in the primary bundle.
     assert plan[OUTPUT] == sorted(["index.html", "articles/index.html", "articles/page/2.html", "actors/index.html",
-                                   "actors/by-letter/a.html", "timeline/index.html", "search/index.html", "404.html"])
+                                   "actors/by-letter/a.html", "timeline/index.html", "search/index.html", "404.html",
+                                   "timeline/by-year/2000.html", "timeline/by-year/2001.html"])
     assert plan["pagefind/articles-0"] == [f"articles/story-{i}.html" for i in range(3)]
     assert plan["pagefind/actors-0"] == [f"actors/person-{i}.html" for i in range(4)]
-    assert plan["pagefind/timeline-0"] == ["timeline/by-year/2000.html", "timeline/by-year/2001.html"]
-    assert bundles(site_pages(3, 4, 2)) == [OUTPUT, "pagefind/actors-0", "pagefind/articles-0", "pagefind/timeline-0"]
+    assert bundles(site_pages(3, 4, 2)) == [OUTPUT, "pagefind/actors-0", "pagefind/articles-0"]
 
 
 def shards_of(plan: dict[str, list[str]], kind: str) -> dict[str, list[str]]:
@@ -56,13 +56,13 @@ def test_shards_stay_small_and_stable_as_the_archive_grows(monkeypatch: pytest.M
 
 def test_the_number_of_shards_is_capped_and_members_stay_put_above_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "ARTICLES_PER_SHARD", 10)
-    monkeypatch.setattr(search, "TIMELINE_PER_SHARD", 1)
-    plan = shard_plan(site_pages(1000, 0, 1000))
+    monkeypatch.setattr(search, "ACTORS_PER_SHARD", 1)
+    plan = shard_plan(site_pages(1000, 1000))
     assert len(shards_of(plan, "articles")) == search.MAX_SHARDS["articles"] == 32  # not 128
-    assert len(shards_of(plan, "timeline")) == search.MAX_SHARDS["timeline"] == 8  # not 1,024
+    assert len(shards_of(plan, "actors")) == search.MAX_SHARDS["actors"] == 32  # not 1,024
     # Above the cap the count no longer changes: adding pages moves none.
-    grown = shard_plan(site_pages(3000, 0, 3000))
-    assert len(shards_of(grown, "articles")) == 32 and len(shards_of(grown, "timeline")) == 8
+    grown = shard_plan(site_pages(3000, 3000))
+    assert len(shards_of(grown, "articles")) == 32 and len(shards_of(grown, "actors")) == 32
     where = {p: b for b, pages in grown.items() for p in pages}
     assert all(where[p] == b for b, pages in plan.items() for p in pages)
 
@@ -70,7 +70,7 @@ def test_the_number_of_shards_is_capped_and_members_stay_put_above_the_cap(monke
 def test_the_default_sizes_keep_the_ten_thousand_article_layout() -> None:
     """32 article shards at 10,000 articles as before the sizes were lowered; 8 at 1,000 (was 2)."""
     assert len(shards_of(shard_plan(site_pages(10_000, 0)), "articles")) == 32
-    assert len(shards_of(shard_plan(site_pages(10_000, 0, 250)), "timeline")) == 8
+    assert not shards_of(shard_plan(site_pages(10_000, 0, 250)), "timeline")  # the timeline: in the primary bundle
     assert len(shards_of(shard_plan(site_pages(1_000, 5_537, 25)), "articles")) == 8
     assert len(shards_of(shard_plan(site_pages(1_000, 5_537, 25)), "actors")) == 2
 
@@ -221,10 +221,94 @@ def test_which_bundles_are_keyed_on_the_indexed_part_of_their_pages(tmp_path: Pa
     counts = [page(f'<p class="dek" data-pagefind-ignore="all">{n} of the {n + 40} dated events</p><p>1 May: '
                    'the harbour reopened.</p>') for n in (3, 4)]
     events = page('<p class="dek" data-pagefind-ignore="all">3 of the 43</p><p>2 May: the ferry is late.</p>')
-    for bundle, rel in (("pagefind/timeline-0", "timeline/by-year/2024.html"), (OUTPUT, "timeline/index.html"),
+    for bundle, rel in ((OUTPUT, "timeline/by-year/2024.html"), (OUTPUT, "timeline/index.html"),
                         ("pagefind/actors-1", "actors/ada.html")):
         assert key(bundle, rel, counts[0]) == key(bundle, rel, counts[1]), bundle
         assert key(bundle, rel, counts[0]) != key(bundle, rel, events), bundle
     # Article pages: keyed on their bytes (an edit changes what is indexed; parsing would not pay).
     assert key("pagefind/articles-0", "articles/a.html", counts[0]) != key("pagefind/articles-0", "articles/a.html",
                                                                          counts[1])
+
+
+def indexed_text(bundle: Path) -> dict[str, str]:
+    """What a Pagefind bundle indexed: {page URL: its content}, read from the bundle's fragments."""
+    import gzip
+    import json
+
+    found = {}
+    for fragment in (bundle / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(fragment.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        record = json.loads(data[len(b"pagefind_dcd"):])
+        found[record["url"]] = record["content"]
+    return found
+
+
+@pytest.mark.slow
+def test_the_timeline_indexes_its_titles_not_its_events_and_a_new_event_indexes_only_its_article(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An event's text is a sentence of an article: a search finds it once, in the article (timeline.html leaves
+    the events out of the index); so a new event re-indexes the article's shard, not the primary bundle."""
+    if search.pagefind_executable() is None:
+        pytest.skip("pagefind-bin is not installed")
+    write_project(tmp_path)
+    build(load_config(root=tmp_path))
+    out = tmp_path / "build"
+    primary = indexed_text(out / OUTPUT)
+    assert primary["/timeline/index.html"] == "Timeline."  # its title: the events are on the page, not in its index
+    assert "northern Gaza" in (out / "timeline" / "index.html").read_text()
+    articles = {url: text for shard in (out / OUTPUT).glob("articles-*") for url, text in indexed_text(shard).items()}
+    assert "northern Gaza" in articles["/articles/aid-convoy-reaches-gaza.html"]
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / OUTPUT).glob("*") if p.is_file()}
+    timeline_before = (out / "timeline" / "index.html").read_bytes()
+    edited = tmp_path / "content" / "b.md"
+    edited.write_text(edited.read_text() + "\nOn Thursday a second convoy crossed into the south, officials said.\n")
+    caplog.set_level(logging.DEBUG, logger="sitegen.search")
+    build(load_config(root=tmp_path))
+    assert "second convoy crossed" in (out / "timeline" / "index.html").read_text()  # a new event on the timeline page
+    assert (out / "timeline" / "index.html").read_bytes() != timeline_before
+    ran = [Path(r.getMessage().split("--output-path ")[1].split()[0]).name for r in caplog.records
+           if r.getMessage().startswith("running ")]
+    assert ran and all(b.startswith("articles-") for b in ran), ran  # not the primary bundle ("pagefind")
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / OUTPUT).glob("*") if p.is_file()}
+    assert after == before
+    assert "second convoy crossed" in next(text for shard in (out / OUTPUT).glob("articles-*")
+                                  for url, text in indexed_text(shard).items() if url == "/articles/aid-convoy-reaches-gaza.html")
+
+
+@pytest.mark.slow
+def test_a_shard_indexed_again_starts_from_its_last_files_and_ends_as_a_fresh_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pagefind does not write a hash-named file already in its output: a shard indexed again is seeded with
+    its last version's fragments and chunks (the unchanged ones are not written again), and the ones the new
+    index does not name are removed, so the bundle is byte for byte a fresh, unseeded run's."""
+    if search.pagefind_executable() is None:
+        pytest.skip("pagefind-bin is not installed")
+    from .test_incremental import apply_edit, fresh_site, site_files
+
+    project = tmp_path / "project"
+    write_project(project)
+    build(load_config(root=project))
+    shard = project / "build" / OUTPUT / "articles-0"
+    before = {p.relative_to(shard).as_posix(): p.stat().st_ino for p in shard.rglob("*") if p.is_file()}
+    seeded: list[list[tuple[str, str, int]]] = []
+    real = search._run_pagefind
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seeded.append(list(args[8]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(search, "_run_pagefind", spy)
+    apply_edit(project, "b", "carried flour", "carried rice and flour")
+    build(load_config(root=project))
+    assert len(seeded) == 1 and seeded[0]  # the edited article's shard, seeded
+    assert all(search._HASH_NAMED.fullmatch(rel) for rel, _, _ in seeded[0])
+    after = {p.relative_to(shard).as_posix(): p.stat().st_ino for p in shard.rglob("*") if p.is_file()}
+    kept = [rel for rel in after if rel.startswith("fragment/") and before.get(rel) == after[rel]]
+    assert len(kept) == 2  # the other two articles' fragments: the seeds themselves, not written again
+    gone = {rel for rel, _, _ in seeded[0]} - set(after)
+    assert any(rel.startswith("fragment/") for rel in gone)  # the edited article's old fragment, removed
+    fresh = tmp_path / "fresh"
+    fresh_site(project, fresh)
+    index = {k: v for k, v in site_files(project / "build").items() if k.startswith(f"{OUTPUT}/")}
+    assert index == {k: v for k, v in site_files(fresh / "build").items() if k.startswith(f"{OUTPUT}/")}
