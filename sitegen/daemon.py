@@ -445,6 +445,7 @@ class Daemon:
         handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         root = logging.getLogger()
         after: list[Callable[[], Any]] = []
+        records: list[Callable[[], Any]] = []
         with self.builder.lock:
             previous = root.level
             root.addHandler(handler)
@@ -457,6 +458,8 @@ class Daemon:
                     def run(config: Any, **kwargs: Any) -> Any:
                         result, job = self.builder.build_with_memory(config, **kwargs)
                         after.append(job)
+                        if result.record is not None:
+                            records.append(result.record)
                         return result
 
                     code = build_and_report(config, options, echo, run=run, progress=False,
@@ -475,6 +478,10 @@ class Daemon:
                     conn.send(echo_exit)
                 except OSError:
                     pass
+            # The build's record for the next one's up-to-date check (sitegen.uptodate), once
+            # the client has its answer, and before the next build here (this holds the lock).
+            for record in records:
+                record()
         # Once the client has its answer: what follows a build (a copy of the site for the
         # next one, memos warmed, cache entries written), as sitegen serve does after a reload.
         for job in after:

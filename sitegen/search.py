@@ -43,7 +43,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -177,7 +177,8 @@ def _tool_version(exe: Path) -> str:
 
 def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: int = 2,
                output: Path | None = None, *, present: Mapping[str, tuple[str, list[Any]]] | None = None,
-               made: dict[str, tuple[str, list[Any]]] | None = None) -> bool:
+               made: dict[str, tuple[str, list[Any]]] | None = None,
+               ahead: Iterable[Future[Any]] = ()) -> bool:
     """Index the site in ``folder``, shard by shard; return False (and warn) if Pagefind is missing.
 
     ``files`` are the site's files as the writer got them ({path: bytes or
@@ -193,7 +194,8 @@ def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: 
     ``made`` gave them last time; a bundle with the same key is left as it
     is (7,000 files at 1,000 articles need not be linked again), the files
     of one that changed or went are removed first.  ``made``, if given, is
-    filled with this build's bundles.
+    filled with this build's bundles.  ``ahead``: runs of :func:`index_ahead`
+    to wait for before the cache is looked up (what they made is found there).
     """
     exe = pagefind_executable()
     if exe is None:
@@ -220,6 +222,11 @@ def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: 
         # (thousands of files: as long as a small shard's run).
         keys = {bundle: _shard_key(version, bundle, pages, files, folder, store) if store is not None else ""
                 for bundle, pages in plan.items()}
+        for run_ahead in ahead:
+            try:
+                run_ahead.result()
+            except Exception as exc:  # noqa: BLE001 - a guess that failed: the shard is indexed here
+                log.debug("search index ahead of the build failed: %s", exc)
         kept = _keep_present(store, present or {}, keys, out, seeds) if store is not None else {}
         manifests = {bundle: _manifest(store, key) if store is not None else None for bundle, key in keys.items()
                      if bundle not in kept}
@@ -245,6 +252,92 @@ def index_site(folder: Path, files: Mapping[str, Any], store: Any = None, jobs: 
         shutil.rmtree(work, ignore_errors=True)
     log.info("search index written to %s/ (%d bundle(s), %d indexed again)", OUTPUT, len(plan), ran)
     return True
+
+
+def index_ahead(site: Path, placed: Mapping[str, str], pages: Mapping[str, bytes], store: Any,
+                work_parent: Path) -> list[Future[Any]]:
+    """``sitegen daemon``: index the article shards of ``pages`` now, as the build about to run will find them.
+
+    ``pages`` are edited articles' pages made against the last build
+    (:mod:`sitegen.preview`), most often byte for byte the pages the build
+    then makes; ``placed`` is the last site (``site``): {path: object
+    digest}.  Each article shard holding one of them is indexed as it will
+    be (the last site's pages, these in place of theirs) in a background
+    thread, and its files stored under the key the build computes if the
+    pages come out the same: :func:`index_site` then links them, and
+    Pagefind ran beside the build's corpus-wide steps, on the other core,
+    instead of after them.  If the build's pages differ, so does the key,
+    and the build indexes the shard itself: the work here is lost, nothing
+    else.  The other pages are linked from ``store`` by digest, so the key
+    always names the bytes that were indexed.  Returns the runs (futures).
+    """
+    exe = pagefind_executable()
+    if exe is None or store is None or not pages:
+        return []
+    if any(_kind(p) != "articles" or p not in placed for p in pages):
+        return []  # only pages of articles the last site had (an existing article edited)
+    plan = shard_plan(placed)
+    wanted = {bundle: members for bundle, members in plan.items()
+              if bundle != OUTPUT and any(p in pages for p in members)}
+    version = _tool_version(exe)
+
+    def run(bundle: str, members: list[str]) -> None:
+        from .pagecache import CachedPage
+
+        files = {rel: pages[rel] if rel in pages else CachedPage(placed[rel], 0) for rel in members}
+        key = _shard_key(version, bundle, members, files, site, store)
+        if _manifest(store, key) is not None:
+            return  # made already (the same pages were indexed before)
+        tmp = Path(tempfile.mkdtemp(prefix=".pagefind-ahead-", dir=work_parent))
+        try:
+            folder = tmp / "site"
+            for rel in members:
+                target = folder / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if rel in pages:
+                    target.write_bytes(pages[rel])
+                else:
+                    os.link(store.path(placed[rel]), target)  # the object: the bytes the key names
+            output = tmp / "out"
+            seeded = _seed_bundle(store, version, bundle, output / bundle)
+            _run_pagefind(exe, folder, bundle, members, store, key, tmp / "work", output, seeded, version,
+                          background=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitegen-search-ahead")
+    runs = [pool.submit(run, bundle, members) for bundle, members in wanted.items()]
+    pool.shutdown(wait=False)
+    return runs
+
+
+def _leave_a_core(pid: int) -> None:
+    """Keep the Pagefind process ``pid`` (its threads) off the first CPU, at the lowest priority.
+
+    A run ahead of a build (:func:`index_ahead`) shares the machine with the
+    build's own work; Pagefind starts a thread per core, and on two cores
+    the build's corpus-wide steps slowed by as much as Pagefind saved.
+    Measured at 1,000 articles in-process, 14 edits each, alternating:
+    median build 1.12 s with the run ahead as is, 0.99 s with it on the other
+    core and niced, 1.16 s with no run ahead.  Linux only (elsewhere the
+    run is left as it is); threads Pagefind starts later inherit both.
+    """
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return
+    if len(cpus) < 2:
+        return
+    try:
+        threads = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+    except OSError:
+        threads = [pid]
+    for tid in threads:
+        try:
+            os.sched_setaffinity(tid, cpus[1:])
+            os.setpriority(os.PRIO_PROCESS, tid, 19)
+        except OSError:
+            pass  # gone already, or not allowed
 
 
 def _shard_key(version: str, bundle: str, pages: list[str], files: Mapping[str, Any], folder: Path,
@@ -442,12 +535,14 @@ def _link_bundle(store: Any, manifest: list[tuple[str, str, int]], target: Path)
 
 
 def _run_pagefind(exe: Path, folder: Path, bundle: str, pages: list[str], store: Any, key: str, work: Path,
-                  output: Path, seeded: list[tuple[str, str, int]] | None = None, version: str = "") -> None:
+                  output: Path, seeded: list[tuple[str, str, int]] | None = None, version: str = "",
+                  background: bool = False) -> None:
     """Index one shard of ``folder`` into ``output/bundle`` with Pagefind; with a store, keep its files under ``key``.
 
     ``seeded``: hash-named files of the bundle's last version already in
     ``output/bundle`` (see :func:`_seed_bundle`); those the new index does
-    not name are removed after the run.
+    not name are removed after the run.  ``background``: a run beside a build
+    (:func:`index_ahead`), which leaves the build a core (:func:`_leave_a_core`).
     """
     from .cache import Store
     from .pagecache import CachedPage
@@ -470,7 +565,17 @@ def _run_pagefind(exe: Path, folder: Path, bundle: str, pages: list[str], store:
     cmd = [str(exe), "--site", str(site), "--output-path", str(target), "--keep-index-url", "--quiet"]
     log.debug("running %s", " ".join(cmd))
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
+        if background:
+            with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as running:
+                _leave_a_core(running.pid)
+                try:
+                    out, err = running.communicate(timeout=600)
+                except subprocess.TimeoutExpired:
+                    running.kill()
+                    raise
+            proc = subprocess.CompletedProcess(cmd, running.returncode, out, err)
+        else:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SearchIndexError(f"search index: could not run Pagefind ({exc})") from exc
     if proc.returncode != 0:

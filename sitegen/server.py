@@ -696,6 +696,8 @@ class ProjectBuilder:
         self.env: Any = None  # its Jinja2 environment, made by the first preview
         # What the last build left in an output folder of the user's (sitegen daemon): {folder: (inode, mtime)}.
         self.left: dict[str, tuple[int, int]] = {}
+        # The article files as the last build with its search index began: {path: stat} (see _index_ahead).
+        self.articles_seen: dict[str, tuple[int, int, int, int]] | None = None
 
     @property
     def lock(self) -> threading.Lock:
@@ -744,13 +746,19 @@ class ProjectBuilder:
         from .build import build
         from .cache import memory_kept
 
+        last, env = self.last, self.env
         self.last = self.env = None
         self.memory.flush()  # the last build's cache entries, if its after-job did not run
         out = (output or config.folder("output_dir")).resolve()
         self._check_spare()
+        if not search_later:
+            self._index_ahead(config, last, env, out)
         with memory_kept(self.memory):
-            result = build(config, output=out, search_later=search_later, keep_briefing=True, **options)
+            result = build(config, output=out, search_later=search_later, keep_briefing=True, record_later=True,
+                           **options)
         if result.unchanged:  # up to date: nothing was built, nothing used
+            if self.memory.dicts.get("site-spare", {}).get("next") is not None:
+                self.last, self.env = last, env  # the output is still the last build's (see _check_spare)
             return result, lambda: None
         self.memory.sweep()
         drafts = options.get("drafts")
@@ -774,6 +782,55 @@ class ProjectBuilder:
             return done
 
         return result, job
+
+    def _index_ahead(self, config: Any, last: tuple[Any, Any, bool] | None, env: Any, out: Path) -> None:
+        """``sitegen daemon``: start indexing the shards of the edited articles before the build
+        (:func:`sitegen.search.index_ahead`; its build finds what they made, see ``ahead`` in
+        :func:`sitegen.build.build`'s index step).
+
+        The edited articles are the files whose stat changed since the last build that
+        made a search index here; only when no article was added or removed, at most
+        ``AHEAD_MAX`` of them, and there is a copy of the last site (the daemon's, made
+        after it answered) that is the output's.  Their pages are made as
+        ``sitegen serve`` previews them (against the last build's corpus): this is the
+        articles' analysis, which the build then takes from memory.
+        """
+        from .build import gc_paused
+        from .cache import memory_kept
+        from .ingest import article_files
+        from .preview import preview_pages
+        from .render import environment
+        from .search import index_ahead
+
+        spares = self.memory.dicts.get("site-spare", {})
+        for run in spares.pop("ahead", ()):  # a build that failed before its index step
+            run.result()
+        try:
+            seen = {path: (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                    for path, st in article_files(config.folder("content_dir"))}
+        except OSError:
+            seen = None
+        before, self.articles_seen = self.articles_seen, seen
+        spare = spares.get("next")
+        if (last is None or seen is None or before is None or spare is None or not spare.bundles
+                or spare.site != out or seen.keys() != before.keys()):
+            return
+        changed = [Path(path) for path, st in seen.items() if before[path] != st]
+        if not changed or len(changed) > AHEAD_MAX:
+            return
+        _, briefing, drafts = last
+        env = env or self.memory.dicts.get("jinja-env", {}).get("env") or environment(config.folder("templates_dir"))
+        try:
+            with memory_kept(self.memory), gc_paused():
+                pages = preview_pages(config, briefing, changed, drafts=drafts, env=env)
+        except Exception as exc:  # noqa: BLE001 - the build reports what is wrong
+            log.debug("no pages to index ahead: %s", exc)
+            return
+        if pages:
+            from .pagecache import ObjectStore
+
+            store = ObjectStore(config.folder("build.cache_dir") / "objects")
+            spares["ahead"] = index_ahead(out, spare.placed, pages, store, out.parent)
 
     def _check_spare(self) -> None:
         """Drop the last site's copy (and the trust put in it) if that site, a folder of the user's,
@@ -904,6 +961,8 @@ def _after_serve(index_search: Callable[[], Any] | None, warm: Callable[[], None
     flush()
     return index_search() if index_search is not None else None
 
+
+AHEAD_MAX = 4  # edited articles whose search shards sitegen daemon indexes before its build (_index_ahead)
 
 WARM_UP_ARTICLE = """---
 title: Warm-up

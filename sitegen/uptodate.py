@@ -40,6 +40,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,10 +130,14 @@ def load(cache_dir: Path, output: Path, inputs: str) -> dict[str, Any] | None:
     return result if isinstance(result, dict) else None
 
 
-def save(cache_dir: Path, output: Path, inputs: str, result: dict[str, Any]) -> None:
-    """Record a successful build (after the new output is in place)."""
+def save(cache_dir: Path, output: Path, inputs: str, result: dict[str, Any],
+         still: Callable[[], bool] = lambda: True) -> None:
+    """Record a successful build (after the new output is in place); not if ``still()`` says, once the
+    output's digest is made, that the output is no longer the build's."""
     path = _manifest_path(cache_dir, output)
     data = json.dumps({"format": FORMAT, "inputs": inputs, "output": output_digest(output), "result": result})
+    if not still():
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)

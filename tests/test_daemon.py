@@ -239,10 +239,106 @@ def test_a_daemon_build_leaves_the_unchanged_search_bundles_of_its_copy_in_place
         with builder.lock:
             _, after = builder.build_with_memory(builder.load())
         after()  # what the daemon runs once it has answered: the copy for the next build
-        return [p for p in placed if "/pagefind/" in p]
+        # Into the site (the edited article's shard is indexed ahead of the build, in a folder of its own).
+        return [p for p in placed if "/pagefind/" in p and "/.pagefind-ahead-" not in p]
 
     assert build()  # the first: every bundle
     apply_edit(project, "b", "An aid convoy reached", "A second aid convoy reached")
     again = build()
     index = [p for p in site_files(project / "build") if p.startswith("pagefind/")]
     assert again and len(again) < len(index) / 2, (len(again), len(index))
+
+
+def _builder_build(builder, **options):  # type: ignore[no-untyped-def]
+    """A daemon build in-process: the build, then what the daemon runs once it has answered."""
+    with builder.lock:
+        result, after = builder.build_with_memory(builder.load(), skip_unchanged=True, **options)
+        if result.record is not None:
+            result.record()
+    after()
+    return result
+
+
+@pytest.mark.parametrize("guess", ["right", "wrong"])
+def test_the_edited_articles_shard_is_indexed_ahead_of_the_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture,
+                                                                  guess: str) -> None:
+    """The edited article's page, made as sitegen serve previews it, is indexed while the build runs; the
+    build links what that made when its own page is the same (right), and indexes the shard itself when
+    it is not (wrong): either way the site, search index included, is a fresh build's."""
+    import logging
+
+    import sitegen.preview
+    from sitegen import search
+    from sitegen.server import ProjectBuilder
+
+    if search.pagefind_executable() is None:
+        pytest.skip("pagefind-bin is not installed")
+    project = tmp_path / "project"
+    write_project(project)
+    builder = ProjectBuilder(str(project / "sitegen.yaml"))
+    _builder_build(builder)
+    _builder_build(builder)  # nothing changed: the daemon's usual state, a copy of the last site made
+    if guess == "wrong":
+        real = sitegen.preview.preview_pages
+
+        def other(*args, **kwargs):  # type: ignore[no-untyped-def]
+            pages = real(*args, **kwargs)
+            return {rel: data.replace(b"</main>", b"<p>Not what the build makes.</p></main>")
+                    for rel, data in (pages or {}).items()}
+
+        monkeypatch.setattr(sitegen.preview, "preview_pages", other)
+    apply_edit(project, "b", "An aid convoy reached", "A second aid convoy reached")
+    caplog.set_level(logging.DEBUG, logger="sitegen.search")
+    _builder_build(builder)
+    ran = [r for r in caplog.records if r.getMessage().startswith("running ")]
+    ahead = [r for r in ran if "/.pagefind-ahead-" in r.getMessage()]
+    assert len(ahead) == 1 and "articles-0" in ahead[0].getMessage()  # the edited article's shard, ahead
+    said = next(r.getMessage() for r in caplog.records if "search index written" in r.getMessage())
+    # right: the build's index step linked what the run ahead made; wrong: it indexed the shard itself.
+    assert said.endswith("0 indexed again)" if guess == "right" else "1 indexed again)"), said
+    assert len(ran) == (1 if guess == "right" else 2)
+    got = site_files(project / "build")
+    fresh = tmp_path / "fresh"
+    assert {k: v for k, v in got.items() if not k.startswith("pagefind/")} == fresh_site(project, fresh)
+    assert {k: v for k, v in got.items() if k.startswith("pagefind/")} == {
+        k: v for k, v in site_files(fresh / "build").items() if k.startswith("pagefind/")}
+    assert "second aid convoy" in got["articles/aid-convoy-reaches-gaza.html"].decode()
+    assert not list(project.glob(".pagefind-ahead-*"))
+
+
+def test_the_daemon_records_its_build_after_answering_unless_another_build_replaced_the_output(
+        tmp_path: Path) -> None:
+    """sitegen.uptodate's record of a daemon build is made once the client has its answer (BuildResult.record);
+    if another build swapped its own site in meanwhile, nothing is recorded (it records its own)."""
+    from sitegen import uptodate
+    from sitegen.build import build
+    from sitegen.server import ProjectBuilder
+
+    project = tmp_path / "project"
+    write_project(project)
+    builder = ProjectBuilder(str(project / "sitegen.yaml"))
+    config = load_config(root=project)
+    cache, out = config.folder("build.cache_dir"), (project / "build").resolve()
+
+    def recorded() -> bool:
+        inputs = uptodate.input_digest(config, output=out, drafts=False, strict=False)
+        return uptodate.load(cache, out, inputs) is not None
+
+    with builder.lock:
+        result, after = builder.build_with_memory(builder.load(), skip_unchanged=True)
+    assert result.record is not None and not recorded()  # left for later
+    result.record()
+    assert recorded()
+    after()
+    apply_edit(project, "b", "An aid convoy reached", "A second aid convoy reached")
+    with builder.lock:
+        result, after = builder.build_with_memory(builder.load(), skip_unchanged=True)
+    apply_edit(project, "b", "A second aid convoy", "A third aid convoy")
+    build(config, skip_unchanged=True)  # another build (sitegen build --no-daemon) swaps its site in meanwhile
+    manifest = uptodate._manifest_path(cache, out)
+    before = manifest.read_bytes()
+    result.record()
+    assert manifest.read_bytes() == before  # the other build's record stands
+    assert recorded()
+    after()
