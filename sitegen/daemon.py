@@ -303,6 +303,7 @@ class Daemon:
             self._write_state()
             log.warning("sitegen daemon %d serving %s on port %d", os.getpid(), self.project, self.port)
             threading.Thread(target=self._idle_watch, name="sitegen-daemon-idle", daemon=True).start()
+            threading.Thread(target=self._watch, name="sitegen-daemon-watch", daemon=True).start()
             if self.warm_up:
                 threading.Thread(target=self._warm_up, name="sitegen-daemon-warm-up", daemon=True).start()
             else:
@@ -352,6 +353,45 @@ class Daemon:
             json.dump(state, f)
         os.replace(tmp, self.state_file)
 
+    def _watch(self) -> None:
+        """An article saved is analysed, and its search shard indexed, at once
+        (:meth:`sitegen.server.ProjectBuilder.prepare`): the build asked for next finds them done.
+
+        File-system events as ``sitegen serve`` gets them (watchdog; where the platform
+        has none, no preparing: builds do it all); the content folder quiet for 50 ms
+        and no file of it being written first, as serve waits before a build.
+        """
+        from .config import ConfigError, load_config
+        from .server import FileEvents
+
+        woken = threading.Event()
+        try:
+            events = FileEvents(woken.set)
+        except Exception as exc:  # noqa: BLE001 - no watchdog, no events on this platform
+            log.info("not watching the content folder: %s", exc)
+            return
+        try:
+            while not self.stopping.is_set():
+                try:
+                    config = load_config(self.builder.config_file, root=self.builder.root)
+                    events.sync([config.folder("content_dir")])
+                except (ConfigError, OSError):
+                    pass
+                if not woken.wait(0.5):
+                    continue
+                while True:
+                    woken.clear()
+                    if self.stopping.wait(0.05):
+                        return
+                    if not woken.is_set() and not events.writing():
+                        break
+                try:
+                    self.builder.prepare()
+                except Exception as exc:  # noqa: BLE001 - the build does it, and says what is wrong
+                    log.info("preparing for the next build failed: %s", exc)
+        finally:
+            events.stop()
+
     def _idle_watch(self) -> None:
         while not self.stopping.wait(min(30.0, max(0.05, self.idle / 4))):
             with self.lock:
@@ -374,9 +414,12 @@ class Daemon:
                 out = config.folder("output_dir")
                 for stale in out.parent.glob(f".{out.name}.spare-*"):
                     shutil.rmtree(stale, ignore_errors=True)
-                # No search index: only the pages' work is kept in memory.
-                _, after = self.builder.build_with_memory(config, output=self.folder / "site", search_later=True)
+                # With its search index: the first build asked for starts from a copy of this
+                # site, index included (sitegen.writer.Spare), as every later one does.
+                _, after = self.builder.build_with_memory(config, output=self.folder / "site")
             after()
+            if self.builder.preloading.is_set():  # spaCy loaded and called once: not by the first edit's build
+                self.builder.preloaded.wait(300)
             log.warning("warmed up in %.1f s", time.perf_counter() - started)
         except Exception as exc:  # noqa: BLE001 - the first real build reports what is wrong
             log.warning("warm-up build failed (the first build will say why): %s", exc)
@@ -419,7 +462,7 @@ class Daemon:
         return {"pid": os.getpid(), "project": self.project, "port": self.port,
                 "version": __version__, "builds": self.builds, "started": self.started,
                 "idle_seconds": time.monotonic() - self.last_request, "idle_limit": self.idle,
-                "warm": self.warmed.is_set()}
+                "warm": self.warmed.is_set(), "prepared": self.builder.prepared}
 
     def _build(self, conn: Any, signature: str, options: dict[str, Any]) -> None:
         from .cli import build_and_report

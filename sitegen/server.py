@@ -690,6 +690,7 @@ class ProjectBuilder:
         # Rebuild after rebuild in one process: the cache's articles and analyses stay in memory.
         self.memory = Memory()
         self.preloading = threading.Event()
+        self.preloaded = threading.Event()  # set once _preload is done
         self._warming = threading.Lock()  # held by the warm-up after the first build; a preview or build waits
         self.watch_paths: list[Path] | None = None
         self.last: tuple[Any, Any, bool] | None = None  # the last good build's (config, briefing, drafts)
@@ -698,6 +699,8 @@ class ProjectBuilder:
         self.left: dict[str, tuple[int, int]] = {}
         # The article files as the last build with its search index began: {path: stat} (see _index_ahead).
         self.articles_seen: dict[str, tuple[int, int, int, int]] | None = None
+        self.ahead_for: dict[str, tuple[int, int, int, int]] | None = None  # the files prepare() saw
+        self.prepared = 0  # times prepare() started the work of an edit (sitegen daemon status)
 
     @property
     def lock(self) -> threading.Lock:
@@ -783,17 +786,43 @@ class ProjectBuilder:
 
         return result, job
 
-    def _index_ahead(self, config: Any, last: tuple[Any, Any, bool] | None, env: Any, out: Path) -> None:
+    def prepare(self) -> None:
+        """``sitegen daemon``, when an article is saved: its analysis and its search shard
+        (:meth:`_index_ahead`) made now, not when the next build is asked for.
+
+        What a build server does between requests (as a language server analyses a file
+        on save): nothing is written to the output; the cache is filled.  The next
+        build finds it all done if the files are as they were here, else does it.
+        """
+        from .config import ConfigError, load_config
+
+        with self.lock:
+            spare = self.memory.dicts.get("site-spare", {}).get("next")
+            if self.last is None or spare is None:
+                return
+            try:
+                config = load_config(self.config_file, root=self.root)
+            except ConfigError:
+                return  # the build will say what is wrong
+            self._check_spare()
+            self._index_ahead(config, self.last, self.env, spare.site, building=False)
+            if self.ahead_for is not None:
+                self.prepared += 1
+
+    def _index_ahead(self, config: Any, last: tuple[Any, Any, bool] | None, env: Any, out: Path, *,
+                     building: bool = True) -> None:
         """``sitegen daemon``: start indexing the shards of the edited articles before the build
         (:func:`sitegen.search.index_ahead`; its build finds what they made, see ``ahead`` in
         :func:`sitegen.build.build`'s index step).
 
         The edited articles are the files whose stat changed since the last build that
         made a search index here; only when no article was added or removed, at most
-        ``AHEAD_MAX`` of them, and there is a copy of the last site (the daemon's, made
-        after it answered) that is the output's.  Their pages are made as
+        ``AHEAD_MAX`` of them, and there is a copy of the last site, made after it answered
+        (the daemon's warm-up site before its first build).  Their pages are made as
         ``sitegen serve`` previews them (against the last build's corpus): this is the
-        articles' analysis, which the build then takes from memory.
+        articles' analysis, which the build then takes from memory.  Called by the
+        build (``building``) or, before it, by :meth:`prepare`: then the build finds
+        the work started if no file changed since.
         """
         from .build import gc_paused
         from .cache import memory_kept
@@ -803,17 +832,22 @@ class ProjectBuilder:
         from .search import index_ahead
 
         spares = self.memory.dicts.get("site-spare", {})
-        for run in spares.pop("ahead", ()):  # a build that failed before its index step
-            run.result()
         try:
             seen = {path: (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
                     for path, st in article_files(config.folder("content_dir"))}
         except OSError:
             seen = None
-        before, self.articles_seen = self.articles_seen, seen
+        before = self.articles_seen
+        if building:
+            self.articles_seen = seen
+        if seen is not None and seen == self.ahead_for and spares.get("ahead") is not None:
+            return  # started by prepare() for the files as they are
+        self.ahead_for = None
+        for run in spares.pop("ahead", ()):  # for files changed since, or a build that failed before its index
+            run.result()
         spare = spares.get("next")
         if (last is None or seen is None or before is None or spare is None or not spare.bundles
-                or spare.site != out or seen.keys() != before.keys()):
+                or seen.keys() != before.keys()):
             return
         changed = [Path(path) for path, st in seen.items() if before[path] != st]
         if not changed or len(changed) > AHEAD_MAX:
@@ -831,6 +865,7 @@ class ProjectBuilder:
 
             store = ObjectStore(config.folder("build.cache_dir") / "objects")
             spares["ahead"] = index_ahead(out, spare.placed, pages, store, out.parent)
+            self.ahead_for = seen
 
     def _check_spare(self) -> None:
         """Drop the last site's copy (and the trust put in it) if that site, a folder of the user's,
@@ -885,8 +920,8 @@ class ProjectBuilder:
         from .render import environment
 
         with self._warming:
-            _preload(config["nlp.pipeline"])
             try:
+                _preload(config["nlp.pipeline"])
                 article = parse_article(WARM_UP_ARTICLE.encode(), "(warm-up)", suffix=".md", stem="warm-up")
                 analysis = analyse(article, config.analysis_key)
                 # The environment the build kept (pages._environment), which the preview takes.
@@ -894,6 +929,8 @@ class ProjectBuilder:
                 article_preview(config, briefing, analysis, env)
             except Exception as exc:  # noqa: BLE001 - the preview reports what is wrong, if anything
                 log.debug("no warm-up preview: %s", exc)
+            finally:
+                self.preloaded.set()
 
     def warm(self, config: Any, briefing: Any) -> None:
         """Derive now, in the background, what the next rebuild derives from every article.

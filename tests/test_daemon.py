@@ -342,3 +342,29 @@ def test_the_daemon_records_its_build_after_answering_unless_another_build_repla
     assert manifest.read_bytes() == before  # the other build's record stands
     assert recorded()
     after()
+
+
+def test_an_article_saved_is_prepared_before_the_build_is_asked_for(running, tmp_path: Path) -> None:
+    """The daemon watches the content folder: a saved article's analysis and search shard are made at once
+    (ProjectBuilder.prepare), and the build asked for afterwards is still byte for byte a fresh build."""
+    project, config = running
+    deadline = time.monotonic() + 120
+    while not daemon_module.status(config)["warm"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    code, echo = _build(config)
+    assert code == 0, echo.err
+    before = daemon_module.status(config)["prepared"]
+    apply_edit(project, "c", "arrived in Israel on Wednesday", "arrived in Israel on Thursday")
+    deadline = time.monotonic() + 30
+    while daemon_module.status(config)["prepared"] == before:
+        assert time.monotonic() < deadline, "the edit was not prepared"
+        time.sleep(0.1)
+    code, echo = _build(config)
+    assert code == 0, echo.err
+    got = site_files(project / "build")
+    fresh = tmp_path / "fresh"
+    assert {k: v for k, v in got.items() if not k.startswith("pagefind/")} == fresh_site(project, fresh)
+    assert {k: v for k, v in got.items() if k.startswith("pagefind/")} == {
+        k: v for k, v in site_files(fresh / "build").items() if k.startswith("pagefind/")}
+    assert "on Thursday" in got["articles/blinken-visits-israel.html"].decode()
