@@ -301,7 +301,8 @@ def daemon_status(config_file: str | None) -> None:
         click.echo("no sitegen daemon runs for this project")
         sys.exit(EXIT_BUILD)
     click.echo(f"sitegen daemon {state['pid']} runs for {state['project']} (sitegen {state['version']}): "
-               f"{state['builds']} build(s), idle {state['idle_seconds']:.0f} s of {state['idle_limit']:.0f} s; "
+               f"{state['builds']} build(s), {state.get('prepared', 0)} saved edit(s) prepared, "
+               f"idle {state['idle_seconds']:.0f} s of {state['idle_limit']:.0f} s; "
                + ("warm" if state.get("warm") else "warming up (its first build)"))
 
 

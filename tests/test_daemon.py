@@ -360,6 +360,8 @@ def test_an_article_saved_is_prepared_before_the_build_is_asked_for(running, tmp
     while daemon_module.status(config)["prepared"] == before:
         assert time.monotonic() < deadline, "the edit was not prepared"
         time.sleep(0.1)
+    said = CliRunner().invoke(main, ["daemon", "status", "-c", str(project / "sitegen.yaml")]).output.strip()
+    assert f"{before + 1} saved edit(s) prepared" in said and said.endswith("; warm"), said
     code, echo = _build(config)
     assert code == 0, echo.err
     got = site_files(project / "build")
