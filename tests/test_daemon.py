@@ -249,6 +249,15 @@ def test_a_daemon_build_leaves_the_unchanged_search_bundles_of_its_copy_in_place
     assert again and len(again) < len(index) / 2, (len(again), len(index))
 
 
+def site_as_fresh(project: Path, fresh: Path) -> dict[str, bytes]:
+    """The project's built site, checked byte for byte against a fresh build's (search index included)."""
+    got = site_files(project / "build")
+    assert {k: v for k, v in got.items() if not k.startswith("pagefind/")} == fresh_site(project, fresh)
+    assert {k: v for k, v in got.items() if k.startswith("pagefind/")} == {
+        k: v for k, v in site_files(fresh / "build").items() if k.startswith("pagefind/")}
+    return got
+
+
 def _builder_build(builder, **options):  # type: ignore[no-untyped-def]
     """A daemon build in-process: the build, then what the daemon runs once it has answered."""
     with builder.lock:
@@ -298,11 +307,7 @@ def test_the_edited_articles_shard_is_indexed_ahead_of_the_build(tmp_path: Path,
     # right: the build's index step linked what the run ahead made; wrong: it indexed the shard itself.
     assert said.endswith("0 indexed again)" if guess == "right" else "1 indexed again)"), said
     assert len(ran) == (1 if guess == "right" else 2)
-    got = site_files(project / "build")
-    fresh = tmp_path / "fresh"
-    assert {k: v for k, v in got.items() if not k.startswith("pagefind/")} == fresh_site(project, fresh)
-    assert {k: v for k, v in got.items() if k.startswith("pagefind/")} == {
-        k: v for k, v in site_files(fresh / "build").items() if k.startswith("pagefind/")}
+    got = site_as_fresh(project, tmp_path / "fresh")
     assert "second aid convoy" in got["articles/aid-convoy-reaches-gaza.html"].decode()
     assert not list(project.glob(".pagefind-ahead-*"))
 
@@ -364,9 +369,5 @@ def test_an_article_saved_is_prepared_before_the_build_is_asked_for(running, tmp
     assert f"{before + 1} saved edit(s) prepared" in said and said.endswith("; warm"), said
     code, echo = _build(config)
     assert code == 0, echo.err
-    got = site_files(project / "build")
-    fresh = tmp_path / "fresh"
-    assert {k: v for k, v in got.items() if not k.startswith("pagefind/")} == fresh_site(project, fresh)
-    assert {k: v for k, v in got.items() if k.startswith("pagefind/")} == {
-        k: v for k, v in site_files(fresh / "build").items() if k.startswith("pagefind/")}
+    got = site_as_fresh(project, tmp_path / "fresh")
     assert "on Thursday" in got["articles/blinken-visits-israel.html"].decode()
