@@ -371,14 +371,18 @@ class Daemon:
             log.info("not watching the content folder: %s", exc)
             return
         try:
+            synced = 0.0
             while not self.stopping.is_set():
-                try:
-                    config = load_config(self.builder.config_file, root=self.builder.root)
-                    events.sync([config.folder("content_dir")])
-                except (ConfigError, OSError):
-                    pass
+                if time.monotonic() - synced > 10:  # the content folder as the config names it now
+                    synced = time.monotonic()
+                    try:
+                        config = load_config(self.builder.config_file, root=self.builder.root)
+                        events.sync([config.folder("content_dir")])
+                    except (ConfigError, OSError):
+                        pass
                 if not woken.wait(0.5):
                     continue
+                synced = 0.0  # a folder created or removed: watched (or not) from the next turn
                 while True:
                     woken.clear()
                     if self.stopping.wait(0.05):

@@ -19,8 +19,9 @@ shard chosen by a hash of its path so that a shard's members do not move
 when pages are added, at most ``MAX_SHARDS`` of a kind; and ``pagefind/``
 (the primary bundle: every other page that has something to index, i.e.
 the timeline's pages, whose events the theme leaves out of the index: an
-event's text is a sentence of an article, indexed there).  The search page merges them in the browser (Pagefind UI's
-``mergeIndex``; results from all bundles are ranked together).  Each shard's
+event's text is a sentence of an article, indexed there).  The search page
+merges them in the browser (Pagefind UI's ``mergeIndex``; results from all
+bundles are ranked together).  Each shard's
 output is cached under a key of its pages' bytes (for actor and
 primary bundles, of the part of them Pagefind reads), so an edited article
 re-indexes its own shard and the shards of the pages whose indexed text it
@@ -52,12 +53,13 @@ log = logging.getLogger(__name__)
 OUTPUT = "pagefind"
 # Pages per shard of each kind, and the most shards of a kind.  Small shards
 # make an edit cheap (Pagefind's time follows the pages of the run: at 1,000
-# articles 128 article pages took 0.13-0.26 s, 500 took 1.24 s).  Every shard is one more bundle for the search page to
-# load and one more index where Pagefind, finding no word of the query,
-# matches its longest indexed prefix (more bundles, more stray results: see
-# docs/performance.md, session 8); the caps keep that bounded: at 10,000
-# articles 32 article shards as before.  Actor shards stay
-# large: small ones put short actor pages matched that way at the top.
+# articles 128 article pages took 0.13-0.26 s, 500 took 1.24 s).  Every
+# shard is one more bundle for the search page to load and one more index
+# where Pagefind, finding no word of the query, matches its longest indexed
+# prefix (more bundles, more stray results: see docs/performance.md, session
+# 8); the caps keep that bounded: at 10,000 articles 32 article shards as
+# before.  Actor shards stay large: small ones put short actor pages matched
+# that way at the top.
 # Memory: an article page costs Pagefind about 0.45 MB while it runs, an
 # actor page (its own text only) a few KB.
 ARTICLES_PER_SHARD = 128
@@ -70,8 +72,8 @@ SHARDED = {"articles/": "articles", "actors/": "actors"}
 # indexed part, so the bundle is not indexed again after an edit.
 # Bundles keyed on the indexed part of their pages (see _indexed_digest): actor
 # pages change with every new mention, timeline pages with every new event
-# (their counts, their events), in parts the index leaves out.  Not articles: an edit
-# changes the edited article's indexed text, and no other article page.
+# (their counts, their events), in parts the index leaves out.  Not articles:
+# an edit changes the edited article's indexed text, and no other article page.
 KEYED_ON_INDEXED_PART = {"actors", OUTPUT}
 _SHARD_FOLDER = re.compile(r"(articles|actors|timeline)-\d+/")  # timeline-K: a site indexed before session 9
 # Pagefind's files named by a hash of their content (a page's fragment, the

@@ -922,15 +922,17 @@ class ProjectBuilder:
         with self._warming:
             try:
                 _preload(config["nlp.pipeline"])
-                article = parse_article(WARM_UP_ARTICLE.encode(), "(warm-up)", suffix=".md", stem="warm-up")
-                analysis = analyse(article, config.analysis_key)
-                # The environment the build kept (pages._environment), which the preview takes.
-                env = self.memory.dicts.get("jinja-env", {}).get("env") or environment(config.folder("templates_dir"))
-                article_preview(config, briefing, analysis, env)
-            except Exception as exc:  # noqa: BLE001 - the preview reports what is wrong, if anything
-                log.debug("no warm-up preview: %s", exc)
+                try:
+                    article = parse_article(WARM_UP_ARTICLE.encode(), "(warm-up)", suffix=".md", stem="warm-up")
+                    analysis = analyse(article, config.analysis_key)
+                    # The environment the build kept (pages._environment), which the preview takes.
+                    env = (self.memory.dicts.get("jinja-env", {}).get("env")
+                           or environment(config.folder("templates_dir")))
+                    article_preview(config, briefing, analysis, env)
+                except Exception as exc:  # noqa: BLE001 - the preview reports what is wrong, if anything
+                    log.debug("no warm-up preview: %s", exc)
             finally:
-                self.preloaded.set()
+                self.preloaded.set()  # done, or failed (sitegen daemon's warm-up waits for it)
 
     def warm(self, config: Any, briefing: Any) -> None:
         """Derive now, in the background, what the next rebuild derives from every article.
