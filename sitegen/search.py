@@ -313,6 +313,14 @@ def index_ahead(site: Path, placed: Mapping[str, str], pages: Mapping[str, bytes
     return runs
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` are one file (False if either is gone)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _leave_a_core(pid: int) -> None:
     """Keep the Pagefind process ``pid`` (its threads) off the first CPU, at the lowest priority.
 
@@ -603,7 +611,7 @@ def _run_pagefind(exe: Path, folder: Path, bundle: str, pages: list[str], store:
             # The primary bundle's folder holds the shards' folders: not its files.
             if path.is_file() and not (bundle == OUTPUT and _SHARD_FOLDER.match(rel)):
                 seed = known.get(rel)
-                if seed is not None and os.path.samefile(path, store.path(seed[0])):
+                if seed is not None and _same_file(path, store.path(seed[0])):
                     store.used.add(seed[0])
                     made.append((rel, seed[0], seed[1]))  # the seed itself: Pagefind did not write it
                     continue
