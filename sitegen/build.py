@@ -74,9 +74,6 @@ def display_path(path: Path, root: Path) -> str:
         return str(path)
 
 
-_SETTLED_NS = 2_000_000_000  # see load_articles
-
-
 def load_articles(config: Config, *, drafts: bool, cache: Any = None,
                   files: list[tuple[str, Any]] | None = None) -> tuple[list[Article], list[Problem], list[Problem]]:
     """Read every article; return (articles, errors, warnings) for all of them.
@@ -85,7 +82,7 @@ def load_articles(config: Config, *, drafts: bool, cache: Any = None,
     file is unchanged is not parsed again.  ``files`` is the content folder's
     :func:`sitegen.ingest.article_files` if the caller listed it already.
     """
-    from .cache import read_article_cached, remembered
+    from .cache import SETTLED_NS, read_article_cached, remembered
     from .ingest import IngestError, article_files
 
     articles: list[Article] = []
@@ -121,7 +118,7 @@ def load_articles(config: Config, *, drafts: bool, cache: Any = None,
                 continue
             # Kept only if the file was last changed well before it was read: a later
             # change then gets a later mtime, even with a coarse file-system clock.
-            if read is not None and max(st.st_mtime_ns, st.st_ctime_ns) < started - _SETTLED_NS:
+            if read is not None and max(st.st_mtime_ns, st.st_ctime_ns) < started - SETTLED_NS:
                 now[name] = (signature, article)
         if article.meta.draft and not drafts:
             log.info("%s: draft, skipped (build with --drafts to include it)", article.path)

@@ -45,6 +45,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,7 @@ def pagefind_executable() -> Path | None:
         return Path(found) if found else None
 
 
+@lru_cache(maxsize=1 << 16)
 def _kind(page: str) -> str | None:
     """The shard kind of a page: article and actor pages (not their listings); None for the primary bundle's."""
     for prefix, name in SHARDED.items():
@@ -105,6 +107,16 @@ def _kind(page: str) -> str | None:
         if page.startswith(prefix) and rest != "index.html" and "/" not in rest:
             return name
     return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _bucket(page: str) -> int:
+    """A page's place among its kind's shards, before the modulo: a hash of its path.
+
+    Both this and :func:`_kind` are asked for every page of every build, twice in
+    ``sitegen daemon`` (the index ahead, then the build): remembered per path.
+    """
+    return int.from_bytes(hashlib.blake2b(page.encode(), digest_size=4).digest(), "big")
 
 
 def shard_plan(pages: Iterable[str]) -> dict[str, list[str]]:
@@ -135,7 +147,7 @@ def shard_plan(pages: Iterable[str]) -> dict[str, list[str]]:
         while count * sizes[name] < len(members) and count < MAX_SHARDS[name]:
             count *= 2
         for page in members:
-            k = int.from_bytes(hashlib.blake2b(page.encode(), digest_size=4).digest(), "big") % count
+            k = _bucket(page) % count
             plan.setdefault(f"{OUTPUT}/{name}-{k}", []).append(page)
     return plan
 
@@ -159,12 +171,28 @@ def _indexed_pages(folder: Path, pages: list[str], files: Mapping[str, Any]) -> 
     test is a plain search for the attribute's name: a page that merely
     mentions it is still given to Pagefind, which decides.
     """
+    from .cache import remembered
+
+    # sitegen serve, daemon: {a stored page's digest: whether it has the attribute}, the last build's.
+    known = remembered("pagefind-body")
+    now: dict[str, bool] = {}
+
     def has_body(rel: str) -> bool:
         value = files.get(rel)
-        data = bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) else (folder / rel).read_bytes()
-        return _BODY.search(data) is not None
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return _BODY.search(value) is not None
+        digest = getattr(value, "digest", None)
+        found = known.get(digest) if known is not None and digest is not None else None
+        if found is None:
+            found = _BODY.search((folder / rel).read_bytes()) is not None
+        if digest is not None:
+            now[digest] = found
+        return found
 
     kept = [rel for rel in pages if has_body(rel)]
+    if known is not None:
+        known.clear()
+        known.update(now)
     return kept or pages  # none has one: Pagefind indexes their whole <body>, as it did before
 
 

@@ -46,7 +46,7 @@ from typing import Any
 
 from . import __version__
 
-FORMAT = 1
+FORMAT = 2  # 2: files hashed by the digest of their bytes (sitegen.cache.hash_tree)
 PACKAGE = Path(__file__).resolve().parent
 # Libraries whose version can change what a build writes.
 LIBRARIES = ("jinja2", "markdown", "trafilatura", "pyyaml", "pagefind_bin", "charset-normalizer", "numpy",

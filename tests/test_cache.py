@@ -427,3 +427,51 @@ def test_pages_the_served_site_holds_skip_the_store_and_a_lost_object_comes_back
         write_site({"p.html": hit}, tmp_path / "next", store=second.objects)
     assert (tmp_path / "next" / "p.html").read_bytes() == b"<p>page</p>"
     assert second.objects.path(placed["p.html"]).read_bytes() == b"<p>page</p>"  # back in the store
+
+
+def _tree_digest(folder: Path) -> str:
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=20)
+    cache_mod.hash_tree(h, folder)
+    return h.hexdigest()
+
+
+def test_serve_hashes_a_settled_unchanged_file_once_and_never_misses_a_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import time
+
+    folder = tmp_path / "content"
+    (folder / "sub").mkdir(parents=True)
+    old, new = folder / "a.md", folder / "sub" / "b.md"
+    old.write_text("settled text")
+    new.write_text("fresh text")
+    settled = time.time() - 60
+    os.utime(old, (settled, settled))
+    fresh = time.time() + 60  # as if written just now on a coarse clock: never settled
+    os.utime(new, (fresh, fresh))
+    monkeypatch.setattr(cache_mod, "SETTLED_NS", 200_000_000)
+    time.sleep(0.3)  # a.md's ctime (its utime) settles
+    opened: list[str] = []
+    real_open = open
+
+    def counting_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opened.append(os.path.basename(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(cache_mod, "open", counting_open, raising=False)
+    plain = _tree_digest(folder)
+    opened.clear()
+    with cache_mod.memory_kept(cache_mod.Memory()):
+        assert _tree_digest(folder) == plain and sorted(opened) == ["a.md", "b.md"]
+        opened.clear()
+        # The settled file is trusted by its stat; the one changed a moment ago is read again.
+        assert _tree_digest(folder) == plain and opened == ["b.md"]
+        # Same size, same mtime, other bytes: the ctime moved, so it is read again.
+        old.write_text("settled TEXT")
+        os.utime(old, (settled, settled))
+        opened.clear()
+        changed = _tree_digest(folder)
+        assert changed != plain and sorted(opened) == ["a.md", "b.md"]
+    assert _tree_digest(folder) == changed  # the same digest as a build outside serve
