@@ -214,6 +214,52 @@ def test_serve_keeps_the_overview_memo_through_a_build_that_reused_the_overview(
     assert briefing.overview == assemble_mod.assemble(list(analyses.values()), **options).overview
 
 
+def test_serve_merges_the_actors_again_only_when_an_articles_actors_changed(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit that names no one new (the article analysed again, its actors equal)
+    gets the last merge of the corpus actors back; one that changes an article's
+    actors merges them again.  Either way the briefing is a fresh assemble's."""
+    from dataclasses import replace
+
+    from sitegen import assemble as assemble_mod
+    from sitegen.build import load_articles
+    from sitegen.cache import AnalysisCache, Memory, in_memory, memory_kept
+    from sitegen.executor import analyse_all
+
+    config = load_config(root=project)
+    cache = AnalysisCache(config.folder("build.cache_dir"), config.analysis_key)
+    articles, _, _ = load_articles(config, drafts=False, cache=cache)
+    analyses = analyse_all(articles, config.analysis_key, cache, jobs=1)
+    options = {"data_dir": config.folder("data_dir"), "overview_sentences": 2, "key_date_limit": 12}
+    merged: list[int] = []
+    real = assemble_mod.merge_actors
+    monkeypatch.setattr(assemble_mod, "merge_actors",
+                        lambda *a, **k: (merged.append(1) if in_memory() else None) or real(*a, **k))
+    k = next(i for i, a in enumerate(analyses) if a.actors)
+    memory = Memory()
+
+    def served(analyses: list) -> object:
+        with memory_kept(memory):
+            briefing = assemble_mod.assemble(analyses, **options)
+        memory.sweep()
+        assert briefing == assemble_mod.assemble(analyses, **options)  # as without any memo
+        return briefing
+
+    first = served(analyses)
+    merged.clear()
+    # Analysed again, equal actors (new objects): no merge, the very same corpus actors.
+    again = [replace(a, actors=tuple(replace(x) for x in a.actors)) if i == k else a for i, a in enumerate(analyses)]
+    assert again[k].actors == analyses[k].actors and again[k].actors is not analyses[k].actors
+    second = served(again)
+    assert merged == [] and second.actors is first.actors
+    served(again)  # the same objects given again: still no merge
+    assert merged == []
+    # One actor fewer: merged again.
+    fewer = [replace(a, actors=a.actors[1:]) if i == k else a for i, a in enumerate(analyses)]
+    third = served(fewer)
+    assert merged and third.actors != first.actors
+
+
 def test_serve_rebuilds_are_the_sites_fresh_builds_make(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """sitegen serve keeps analyses and what was derived from them between builds
     (sitegen.cache.Memory: identity memos, the last overview); after each edit its
