@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from . import __version__
@@ -176,9 +176,53 @@ def actor_summary(actor: Actor) -> dict[str, Any]:
     }
 
 
+def actor_chip(actor: Actor) -> dict[str, Any]:
+    """What a page that names an actor shows of it: a link and its role (the article's
+    "who is in this article", an actor's "named alongside", an event's actors).
+
+    Not its counts: they change with every mention added anywhere, and would change
+    every page that merely names the actor (an edit naming the WHO once more made
+    180 article pages and 110 actor pages again at 1,000 articles, for the same bytes).
+    The actor index shows the counts (:func:`actor_summary`).
+    """
+    return {"id": actor.id, "name": actor.name, "type": actor.type, "role": actor.role, "path": actor_path(actor.id)}
+
+
+def _chip_key(actor: Actor) -> tuple[str, str, str, str | None]:
+    """The fields of :func:`actor_chip`, what a page naming ``actor`` depends on."""
+    return actor.id, actor.name, actor.type, actor.role
+
+
+class _Chips(dict):  # type: ignore[type-arg]
+    """``actor id -> _chip_key(actor)`` (None for no such actor), made on first use.
+
+    The dependencies of a page that names actors (:meth:`PageCache.known_key`): an
+    actor whose counts changed, with the same chip, leaves the page as it was.  Inside
+    ``sitegen serve`` an equal chip is the very tuple of the last build (compared by
+    identity from then on).
+    """
+
+    def __init__(self, names: Mapping[str, Actor]):
+        super().__init__()
+        self.names = names
+        self.last = remembered("actor-chips")  # {actor id: its chip}, kept from build to build
+
+    def __missing__(self, actor_id: str) -> tuple[str, str, str, str | None] | None:
+        actor = self.names.get(actor_id)
+        chip = None if actor is None else _chip_key(actor)
+        if chip is not None and self.last is not None:
+            was = self.last.get(actor_id)
+            if was == chip:
+                chip = was
+            else:
+                self.last[actor_id] = chip
+        self[actor_id] = chip
+        return chip
+
+
 def actor_context(actor: Actor, briefing: Briefing, names: dict[str, Actor],
                   events: Sequence[TimelineEvent] | None = None,
-                  texts: _SentenceTexts | None = None) -> dict[str, Any]:
+                  texts: _SentenceTexts | None = None, chips: _Chips | None = None) -> dict[str, Any]:
     """What the actor page shows: roles, quotes, articles, related actors.
 
     ``events`` are the timeline events naming the actor, if the caller has
@@ -211,8 +255,8 @@ def actor_context(actor: Actor, briefing: Briefing, names: dict[str, Actor],
                     "source": display_title(by_slug[q.article]), "meta": by_slug[q.article].article.meta}
                    for q in actor.quotes if q.article in by_slug],
         "articles": articles,
-        "related": [actor_summary(names[i]) for i in actor.related[:10] if i in names],
-        "events": [event_context(e, briefing, names)
+        "related": [actor_chip(names[i]) for i in actor.related[:10] if i in names],
+        "events": [event_context(e, briefing, names, chips)
                    for e in (events if events is not None else briefing.timeline) if actor.id in e.actors],
     }
 
@@ -251,14 +295,15 @@ class _SentenceTexts(dict):  # type: ignore[type-arg]
 def article_actors(names: dict[str, Actor], links: Sequence[MentionLink]) -> list[dict[str, Any]]:
     """The actors an article's ``links`` name, most mentioned first."""
     counts = Counter(link.actor for link in links)
-    return [actor_summary(names[i]) | {"here": n} for i, n in counts.most_common() if i in names]
+    return [actor_chip(names[i]) | {"here": n} for i, n in counts.most_common() if i in names]
 
 
 # Above this many events the timeline opens on its key dates.
 KEY_DATES_FROM = 30
 
 
-def event_context(event: TimelineEvent, briefing: Briefing, names: dict[str, Actor]) -> dict[str, Any]:
+def event_context(event: TimelineEvent, briefing: Briefing, names: dict[str, Actor],
+                  chips: _Chips | None = None) -> dict[str, Any]:
     """One timeline entry: date label, text, actor chips and source links.
 
     Inside ``sitegen serve`` the very same dict as in the last build (or
@@ -270,7 +315,8 @@ def event_context(event: TimelineEvent, briefing: Briefing, names: dict[str, Act
     if memo is None:
         return _event_context(event, briefing, names)
     analysis = briefing._by_slug.get
-    dependencies = (*(names.get(i) for i in event.actors), *(analysis(s.article) for s in event.sources))
+    chip = (chips if chips is not None else _Chips(names)).__getitem__
+    dependencies = (*map(chip, event.actors), *(analysis(s.article) for s in event.sources))
     return memo.context(event, dependencies, lambda: _event_context(event, briefing, names))
 
 
@@ -331,13 +377,14 @@ def _event_context(event: TimelineEvent, briefing: Briefing, names: dict[str, Ac
         })
     return {
         "event": event,
-        "actors": [actor_summary(names[i]) for i in event.actors if i in names],
+        "actors": [actor_chip(names[i]) for i in event.actors if i in names],
         "sources": sources,
     }
 
 
 def timeline_context(briefing: Briefing, names: dict[str, Actor],
-                     events: Sequence[TimelineEvent] | None = None, first: bool = True) -> dict[str, Any]:
+                     events: Sequence[TimelineEvent] | None = None, first: bool = True,
+                     chips: _Chips | None = None) -> dict[str, Any]:
     """Events grouped by year and month; background apart; filter choices.
 
     ``events``: the main (not background) events of this page of a split
@@ -356,18 +403,18 @@ def timeline_context(briefing: Briefing, names: dict[str, Actor],
         label = f"{e.start:%B %Y}" if month else f"{year}, no month given"
         if not months or months[-1]["label"] != label:
             months.append({"label": label, "id": f"m-{year}-{month or 0:02d}", "events": []})
-        months[-1]["events"].append(event_context(e, briefing, names))
-    actor_ids: list[str] = []
-    for e in main:
-        actor_ids.extend(i for i in e.actors if i not in actor_ids and i in names)
-    actor_choices = sorted((names[i] for i in actor_ids), key=lambda x: (-x.mention_count, x.name))
+        months[-1]["events"].append(event_context(e, briefing, names, chips))
+    # The filter's actors: those of the most events here first (not the corpus's counts,
+    # which every edit naming them changes: see actor_chip).
+    on_page = Counter(i for e in main for i in dict.fromkeys(e.actors) if i in names)
+    actor_choices = sorted((names[i] for i in on_page), key=lambda x: (-on_page[x.id], x.name, x.id))
     source_slugs = {s.article for e in main for s in e.sources}
     sources = [{"slug": a.article.slug, "label": f"{display_title(a)} ({a.article.meta.source or 'source not named'})"}
                for a in briefing.analyses if a.article.slug in source_slugs]
     period = [a.article.meta.date for a in briefing.analyses if a.article.meta.date]
     return {
         "years": years,
-        "background": [event_context(e, briefing, names) for e in background],
+        "background": [event_context(e, briefing, names, chips) for e in background],
         "background_before": min(period).year - 1 if period else None,
         "event_count": len(main),
         # On the first page only: every page showing it would change with every event added.
@@ -429,14 +476,14 @@ class _Refs:
 
 
 def _article_page(renderer: Renderer, a: Analysis, links: Sequence[MentionLink], names: dict[str, Actor],
-                  wpm: int, refs: _Refs | None = None) -> Any:
+                  wpm: int, refs: _Refs | None = None, chips: _Chips | None = None) -> Any:
     path = article_path(a.article.slug)
     ids = refs.get(path, links) if refs is not None else None
     if ids is None:
         ids = tuple(dict.fromkeys(link.actor for link in links))
         if refs is not None:
             refs.put(path, (links,), ids)
-    linked = tuple(map(names.get, ids))
+    linked = tuple(map((chips if chips is not None else _Chips(names)).__getitem__, ids))
 
     def article_page() -> dict[str, Any]:
         ctx = article_context(a, wpm, links)
@@ -452,7 +499,8 @@ def _article_page(renderer: Renderer, a: Analysis, links: Sequence[MentionLink],
 
 
 def _actor_page(renderer: Renderer, actor: Actor, briefing: Briefing, names: dict[str, Actor],
-                events: Sequence[TimelineEvent], texts: _SentenceTexts, refs: _Refs | None = None) -> Any:
+                events: Sequence[TimelineEvent], texts: _SentenceTexts, refs: _Refs | None = None,
+                chips: _Chips | None = None) -> Any:
     """An actor's page: its context (roles, quotes, articles, events) is built only
     when one of the objects it reads changed (with the render cache)."""
     path = actor_path(actor.id)
@@ -467,17 +515,19 @@ def _actor_page(renderer: Renderer, actor: Actor, briefing: Briefing, names: dic
         if refs is not None:
             refs.put(path, (actor, events), found)
     ids, slugs = found
-    # The actor, its events, the actors it names (related, its events'), the analyses of
-    # its articles, roles, quotes and events' sources.
-    dependencies = (actor, *events, *map(names.get, ids), *map(briefing._by_slug.get, slugs))
+    # The actor, its events, the actors it names (related, its events': their chips), the
+    # analyses of its articles, roles, quotes and events' sources.
+    chips = chips if chips is not None else _Chips(names)
+    dependencies = (actor, *events, *map(chips.__getitem__, ids), *map(briefing._by_slug.get, slugs))
 
     # Keyed on it and rendered from it: built once.
-    context = _once(lambda: dict(section="actors", **actor_context(actor, briefing, names, events, texts)))
+    context = _once(lambda: dict(section="actors", **actor_context(actor, briefing, names, events, texts, chips)))
     return _page(renderer, "actor.html", path, context, context, dependencies)
 
 
 def _timeline_page(renderer: Renderer, tp: Page, first: bool, briefing: Briefing, names: dict[str, Actor],
-                   total: int, background: Sequence[TimelineEvent], start: Any, undated: Sequence[Analysis]) -> Any:
+                   total: int, background: Sequence[TimelineEvent], start: Any, undated: Sequence[Analysis],
+                   chips: _Chips | None = None) -> Any:
     """A page of the timeline; its context is built only when what it reads changed
     (with the render cache): its events and the background on the first page, their
     sources' articles and their actors, the corpus's event count, first date and
@@ -489,11 +539,12 @@ def _timeline_page(renderer: Renderer, tp: Page, first: bool, briefing: Briefing
     # Later pages show neither the event count nor the background (which the first date dates).
     dependencies = (tp.pager, first, total if first else total > KEY_DATES_FROM, start if first else None,
                     *shown, None,
-                    *(names.get(i) for e in shown for i in e.actors), None,
+                    *map((chips if chips is not None else _Chips(names)).__getitem__,
+                         (i for e in shown for i in e.actors)), None,
                     *(analysis(s.article) for e in shown for s in e.sources), None, *(undated if first else ()))
     # Keyed on it and rendered from it: built once.
     context = _once(lambda: dict(section="timeline", pager=tp.pager,
-                                 **timeline_context(briefing, names, events, first=first)))
+                                 **timeline_context(briefing, names, events, first=first, chips=chips)))
     return _page(renderer, "timeline.html", tp.path, context, context, dependencies)
 
 
@@ -546,6 +597,7 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
     files = SiteFiles()
     items = [listing_item(a, config) for a in ordered]
     names = {actor.id: actor for actor in briefing.actors}
+    chips = _Chips(names)
 
     # The home page shows the latest articles; the listing is split into pages (sitegen/paginate.py).
     files.add("index.html", renderer.page("index.html", "index.html", section="home",
@@ -560,7 +612,7 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
     for a in ordered:
         links = briefing.links.get(a.article.slug, ())
         files.add(article_path(a.article.slug),
-                  _article_page(renderer, a, links, names, wpm, refs), a.article.path)
+                  _article_page(renderer, a, links, names, wpm, refs, chips), a.article.path)
 
     # Above pages.actors_per_page actors the index is split by initial letter.
     if len(briefing.actors) > config["pages.actors_per_page"]:
@@ -584,7 +636,7 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
     texts = _SentenceTexts(_AnalysisLookup(briefing))
     for actor in briefing.actors:
         files.add(actor_path(actor.id), _actor_page(renderer, actor, briefing, names, events_of.get(actor.id, ()),
-                                                    texts, refs), f"actor {actor.name!r}")
+                                                    texts, refs, chips), f"actor {actor.name!r}")
 
     # Above pages.events_per_page events the timeline is split by year (a long year continues).
     main_events = [e for e in briefing.timeline if not e.background]
@@ -598,7 +650,7 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
     undated = tuple(a for a in ordered if not a.article.meta.date)
     for i, tp in enumerate(timeline_pages):
         files.add(tp.path, _timeline_page(renderer, tp, i == 0, briefing, names, len(main_events), background,
-                                          min(period) if period else None, undated), "timeline")
+                                          min(period) if period else None, undated, chips), "timeline")
     if cache is not None:
         files.add("briefing.json", cache.file(
             "briefing.json", lambda: briefing_json_chunks(config, briefing),

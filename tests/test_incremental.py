@@ -299,6 +299,31 @@ def test_serve_rebuilds_are_the_sites_fresh_builds_make(tmp_path: Path, monkeypa
     assert len(split) > 5, split
 
 
+def test_serve_renders_again_the_pages_showing_an_actors_counts_not_those_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One more mention of Israel in article c changes Israel's counts: its page and the
+    actor index show them and are made again; article a's page, which only names Israel,
+    is not.  The site is a fresh build's."""
+    from sitegen import pagecache
+    from sitegen.server import ProjectBuilder
+
+    project = tmp_path / "project"
+    write_project(project)
+    builder = ProjectBuilder(str(project / "sitegen.yaml"))
+    builder(tmp_path / "serve-0")
+    rendered: list[str] = []
+    real = pagecache.PageCache.record
+    monkeypatch.setattr(pagecache.PageCache, "record",
+                        lambda self, path, key, data: rendered.append(path) or real(self, path, key, data))
+    apply_edit(project, "c", "according to the State Department.",
+               "according to the State Department.\n\nIsrael said it would attend the talks.")
+    builder(tmp_path / "serve-1")
+    assert site_files(tmp_path / "serve-1") == fresh_site(project, tmp_path / "fresh")
+    assert "actors/israel.html" in rendered and "actors/index.html" in rendered
+    assert "articles/blinken-visits-israel.html" in rendered, rendered
+    assert "articles/talks-resume-in-cairo.html" not in rendered, rendered
+
+
 SPLIT = "pages:\n  articles_per_page: 2\n  actors_per_page: 3\n  events_per_page: 2\n  home_articles: 2\n"
 
 
