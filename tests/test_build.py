@@ -338,7 +338,6 @@ def test_serve_reads_again_an_article_whose_file_changed_even_with_its_mtime_put
     import os
     import time
 
-    import sitegen.build
     import sitegen.cache as cache_mod
     from sitegen.build import load_articles
     from sitegen.cache import AnalysisCache
@@ -348,7 +347,7 @@ def test_serve_reads_again_an_article_whose_file_changed_even_with_its_mtime_put
     for name in ("a.txt", "b.txt"):
         os.utime(project / "content" / name, (old, old))  # settled long before it is read
     config = load_config(root=project)
-    monkeypatch.setattr(sitegen.build, "_SETTLED_NS", 50_000_000)  # 2 s: the test would wait that long
+    monkeypatch.setattr(cache_mod, "SETTLED_NS", 50_000_000)  # 2 s: the test would wait that long
     time.sleep(0.1)
     reads: list[str] = []
     real = cache_mod.read_article_cached
