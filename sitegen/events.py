@@ -381,17 +381,19 @@ def _merge(per_article: Sequence[tuple[str, Sequence[Event], Sequence[Sentence]]
                               (e.start.toordinal(), e.end.toordinal(), ranks.get(e.precision, unranked))))
     compatible = _compatible_periods({x[4] for x in events_in if x[4][2] <= _MERGE_RANK}, memo)
 
-    # Inside sitegen serve, the last build's steps (see _Merged): while the events come
-    # as they came then and every decision is the one made then, the clusters are
-    # those of the last build at the same point, and so are the candidates that pass
-    # the date, term and article tests; only their scores are computed again (every
-    # idf weight moves with the corpus), all at once (see _Merged.scores).
+    # Inside sitegen serve, the last build's steps (see _Merged and _Replay): an event
+    # that is one of the last merge's, whose candidates then are all clusters as they
+    # were then and which no cluster changed since would be a candidate for, has the
+    # same candidates now; only their scores are computed again (every idf weight
+    # moves with the corpus), all at once (see _Merged.scores).  Only the events the
+    # edit touches, and those near them in date and wording, are compared afresh.
     merged = memo.state(_MERGED, _Merged) if memo is not None else None
-    same = merged.same_events(events_in) if merged is not None else 0
-    replay = merged.scores(same, idf) if same else None
-    weights = replay[0] if replay is not None else []
+    plan = _Replay(merged, events_in, idf) if merged is not None and merged.events else None
+    weights = plan.per_event if plan is not None else []
+    old_of = plan.old_of if plan is not None else []
     items: list[_Item] = [
-        (slug, e, terms, actors, weights[i] if i < same else weigh(map(weight_of, terms)), period, i)
+        (slug, e, terms, actors,
+         weights[old_of[i]] if plan is not None and old_of[i] >= 0 else weigh(map(weight_of, terms)), period, i)
         for i, (slug, e, terms, actors, period) in enumerate(events_in)]
 
     # Clusters indexed by their best event's period; each event is compared with the
@@ -401,26 +403,24 @@ def _merge(per_article: Sequence[tuple[str, Sequence[Event], Sequence[Sentence]]
     clusters: list[_Cluster] = []
     shelves: dict[_Period, _Shelf] = {}
     record = merged.recorder(idf) if merged is not None else None
-    scores, orders, first = replay[1:] if replay is not None else ([], [], [])
     replayed = 0
     for i, item in enumerate(items):
         slug, e, terms, actors, weight, period, _ = item
         home = None
         best_order = -1
-        if replay is not None and i < same:
-            # Replayed: the decision from the scores computed at once.
-            best_score = MERGE_THRESHOLD
-            for k in range(first[i], first[i + 1]):
-                score = scores[k]
-                if score > best_score or (score == best_score and orders[k] > best_order):
-                    best_score, best_order = score, orders[k]
-            if best_order >= 0:
-                home = clusters[best_order]
+        j = -1
+        if plan is not None:
+            if i == plan.first_changed:
+                plan.drop_removed()
+            j = old_of[i]
+        if j >= 0 and (period[2] > _MERGE_RANK or plan.replayable(j, item, compatible)):  # type: ignore[union-attr]
+            # Replayed: the decision from the scores computed at once (a coarse period never merges).
+            if period[2] <= _MERGE_RANK:
+                home = plan.decide(j)  # type: ignore[union-attr]
+            best_order = home.order if home is not None else -1
+            assert record is not None
+            record.copied(j, best_order)
             replayed += 1
-            if best_order != merged.decisions[i]:
-                same = i + 1  # decided otherwise than last time: the clusters differ from here
-                assert record is not None
-                record.decided(i, best_order)
         elif period[2] <= _MERGE_RANK:
             # The best cluster: the highest score at or above the threshold,
             # ties to the latest created (the order the candidates were once
@@ -466,13 +466,17 @@ def _merge(per_article: Sequence[tuple[str, Sequence[Event], Sequence[Sentence]]
             clusters.append(cluster)
             if period[2] <= _MERGE_RANK:  # a coarser period never merges: not indexed
                 _shelf(shelves, period).add(cluster)
+            if plan is not None:
+                plan.settle(j, cluster, created=True)
         else:
             before, before_terms = home.period, home.terms
             if home.add(item):  # a new best: the cluster's period and terms are its
                 shelves[before].remove(home, before_terms)
                 _shelf(shelves, home.period).add(home)
+            if plan is not None:
+                plan.settle(j, home, created=False)
     if merged is not None and record is not None:
-        merged.keep(events_in, record, replayed)
+        merged.keep(events_in, record, replayed, plan)
 
     horizon = dt.date(corpus_start.year - 1, corpus_start.month, 1) if corpus_start else None
     made = _Made.of(memo, horizon)
@@ -563,10 +567,19 @@ class _Merged:
     def same_events(self, events: list[tuple[str, Event, frozenset[str], frozenset[str], _Period]]) -> int:
         """How many of ``events``, from the first, are those of the last merge."""
         count = 0
-        for (slug, e, terms, actors, _), (was_slug, was, was_terms, was_actors, _) in zip(events, self.events):
-            if not (e is was and slug == was_slug and (terms is was_terms or terms == was_terms)
-                    and actors == was_actors):
+        for now, was in zip(events, self.events):
+            if not _same_event(now, was):
                 break
+            count += 1
+        return count
+
+    def same_tail(self, events: list[tuple[str, Event, frozenset[str], frozenset[str], _Period]], head: int) -> int:
+        """How many of ``events``, from the last, are the last merge's last ones (at most
+        as many as follow the first ``head`` in both)."""
+        old = self.events
+        limit = min(len(old), len(events)) - head
+        count = 0
+        while count < limit and _same_event(events[-1 - count], old[-1 - count]):
             count += 1
         return count
 
@@ -605,30 +618,66 @@ class _Merged:
         return _Recorder(number)
 
     def keep(self, events: list[tuple[str, Event, frozenset[str], frozenset[str], _Period]],
-             record: _Recorder, replayed: int) -> None:
-        """Keep this merge's steps: the first ``replayed`` as the last merge's (with a
-        decision ``record`` changed), the others as ``record`` took them."""
+             record: _Recorder, replayed: int, plan: _Replay | None) -> None:
+        """Keep this merge's steps: those ``record`` copied from the last merge's (their
+        clusters' orders and best events' places as they are in this merge: ``plan``),
+        and those it took as they came; ``replayed`` of them were replayed."""
         import numpy as np
 
-        p = replayed
         got = record.arrays()
-        cands = int(self.candidate_start[p])
-        sharing = int(self.shared_start[cands])
-        self.event_terms = np.concatenate([self.event_terms[:int(self.event_start[p])], got["event_terms"]])
-        self.event_start = np.concatenate([self.event_start[:p + 1],
-                                           self.event_start[p] + np.cumsum(got["event_counts"])])
-        self.order = np.concatenate([self.order[:cands], got["order"]])
-        self.best = np.concatenate([self.best[:cands], got["best"]])
-        self.bonus = np.concatenate([self.bonus[:cands], got["bonus"]])
-        self.candidate_start = np.concatenate([self.candidate_start[:p + 1],
-                                               cands + np.cumsum(got["candidate_counts"])])
-        self.shared_terms = np.concatenate([self.shared_terms[:sharing], got["shared_terms"]])
-        self.shared_start = np.concatenate([self.shared_start[:cands + 1],
-                                            sharing + np.cumsum(got["shared_counts"])])
-        decisions = self.decisions[:p]
-        for i, d in record.changed:
-            decisions[i] = d
-        self.decisions = decisions + record.decisions
+        kinds = np.array(record.kinds, dtype=np.intp)
+        copied = np.flatnonzero(kinds >= 0)
+        fresh = np.flatnonzero(kinds < 0)
+        old = kinds[copied]  # the last merge's steps copied, in this merge's order
+        order_map = index_map = np.zeros(0, dtype=np.intp)
+        if plan is not None and len(copied):
+            order_map = np.array([c.order if c is not None else -1 for c in plan.mate], dtype=np.intp)
+            old_of = np.array(plan.old_of, dtype=np.intp)
+            mapped = old_of >= 0
+            index_map = np.full(len(self.events), -1, dtype=np.intp)
+            index_map[old_of[mapped]] = np.flatnonzero(mapped)
+
+        def layout(counts_copied: np.ndarray, counts_fresh: np.ndarray, rows_copied: np.ndarray,
+                   rows_fresh: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            """Start offsets of the rows' items, and where the copied and the fresh ones go."""
+            counts = np.zeros(len(rows_copied) + len(rows_fresh), dtype=np.intp)
+            counts[rows_copied] = counts_copied
+            counts[rows_fresh] = counts_fresh
+            start = np.zeros(len(counts) + 1, dtype=np.intp)
+            np.cumsum(counts, out=start[1:])
+            return start, _ranges(start, rows_copied)[0], _ranges(start, rows_fresh)[0]
+
+        # Each event's terms.
+        src, counts = _ranges(self.event_start, old)
+        event_start, at_copied, at_fresh = layout(counts, got["event_counts"], copied, fresh)
+        event_terms = np.empty(int(event_start[-1]), dtype=np.intp)
+        event_terms[at_copied] = self.event_terms[src]
+        event_terms[at_fresh] = got["event_terms"]
+        # Each event's candidates: their clusters' orders and best events' places in this merge.
+        cands, counts = _ranges(self.candidate_start, old)
+        candidate_start, cand_copied, cand_fresh = layout(counts, got["candidate_counts"], copied, fresh)
+        total = int(candidate_start[-1])
+        order = np.empty(total, dtype=np.intp)
+        order[cand_copied] = order_map[self.order[cands]]
+        order[cand_fresh] = got["order"]
+        best = np.empty(total, dtype=np.intp)
+        best[cand_copied] = index_map[self.best[cands]]
+        best[cand_fresh] = got["best"]
+        bonus = np.empty(total, dtype=bool)
+        bonus[cand_copied] = self.bonus[cands]
+        bonus[cand_fresh] = got["bonus"]
+        # Each candidate's shared terms.
+        src, counts = _ranges(self.shared_start, cands)
+        shared_start, at_copied, at_fresh = layout(counts, got["shared_counts"], cand_copied, cand_fresh)
+        shared_terms = np.empty(int(shared_start[-1]), dtype=np.intp)
+        shared_terms[at_copied] = self.shared_terms[src]
+        shared_terms[at_fresh] = got["shared_terms"]
+        if len(copied):
+            assert (order[cand_copied] >= 0).all() and (best[cand_copied] >= 0).all()  # clean clusters only
+        self.event_start, self.event_terms = event_start, event_terms
+        self.candidate_start, self.order, self.best, self.bonus = candidate_start, order, best, bonus
+        self.shared_start, self.shared_terms = shared_start, shared_terms
+        self.decisions = record.all_decisions
         self.events = events
         self.replayed = replayed
 
@@ -641,21 +690,23 @@ class _Recorder:
         self.number = number
         self.terms: list[frozenset[str]] = []
         self.found: list[list[tuple[int, int, frozenset[str], bool]]] = []
-        self.decisions: list[int] = []
-        self.changed: list[tuple[int, int]] = []
+        self.kinds: list[int] = []  # per step: the last merge's step it copies, or -1 (taken here)
+        self.all_decisions: list[int] = []  # per step: the cluster it joined (its order), -1 a new one
 
     def step(self, terms: frozenset[str], found: list[tuple[int, int, frozenset[str], bool]] | None,
              decision: int) -> None:
         self.terms.append(terms)
         self.found.append(found or _NO_CANDIDATES)
-        self.decisions.append(decision)
+        self.kinds.append(-1)
+        self.all_decisions.append(decision)
 
-    def decided(self, i: int, decision: int) -> None:
-        """A replayed event joined another cluster than last time."""
-        self.changed.append((i, decision))
+    def copied(self, old: int, decision: int) -> None:
+        """The step replays the last merge's step ``old`` (the same candidates)."""
+        self.kinds.append(old)
+        self.all_decisions.append(decision)
 
     def arrays(self) -> dict[str, Any]:
-        """The steps' parts as flat arrays (term numbers, candidates' orders, best
+        """The taken steps' parts as flat arrays (term numbers, candidates' orders, best
         events' places, shared actors, shared term numbers) with their counts."""
         import numpy as np
 
@@ -675,6 +726,122 @@ class _Recorder:
 
 
 _NO_CANDIDATES: list[tuple[int, int, frozenset[str], bool]] = []  # never changed
+
+
+def _same_event(now: tuple[str, Event, frozenset[str], frozenset[str], _Period],
+                was: tuple[str, Event, frozenset[str], frozenset[str], _Period]) -> bool:
+    """Whether an event as the merge compares it is one of the last merge's (an article
+    analysed again gives equal events, not the same objects)."""
+    slug, e, terms, actors, _ = now
+    was_slug, was_e, was_terms, was_actors, _ = was
+    return ((e is was_e or e == was_e) and slug == was_slug and (terms is was_terms or terms == was_terms)
+            and actors == was_actors)
+
+
+def _ranges(start: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The places of the items of ``rows`` (row k's items are ``start[k]:start[k + 1]``),
+    row after row, and each row's count."""
+    import numpy as np
+
+    lo = start[rows]
+    counts = start[rows + 1] - lo
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.intp), counts
+    ends = np.cumsum(counts)
+    return np.repeat(lo - (ends - counts), counts) + np.arange(total), counts
+
+
+_DIRTY_LIMIT = 64  # clusters changed since the last merge past which nothing more is replayed
+
+
+class _Replay:
+    """Which of a merge's events replay the last merge's steps (``sitegen serve``).
+
+    The events are the last merge's but for one stretch (the edit): those before
+    it and those after it are the last merge's (``old_of``: the last merge's place
+    of each, -1 for a new one).  A cluster is *clean* while it holds the events its
+    counterpart in the last merge (``mate``, by that one's creation order) held at
+    the same point, and *dirty* once it differs (an event the edit added, removed
+    or moved joined it, or one decided otherwise than last time).  An event of the
+    last merge whose candidates then were all clean clusters, and for which no
+    dirty cluster passes the candidate tests (period, a shared term, the article
+    rule), has the very same candidates now: its decision is made from their
+    scores, computed again with this merge's idf (the same floats as comparing
+    afresh).  Clean clusters keep their relative creation order, so ties break as
+    then.  Written by hand: an incremental form of this module's own clustering.
+    """
+
+    __slots__ = ("created", "decisions", "dirty", "first", "first_changed", "mate", "old_of", "orders",
+                 "per_event", "removed", "score")
+
+    def __init__(self, merged: _Merged, events: list[tuple[str, Event, frozenset[str], frozenset[str], _Period]],
+                 idf: Mapping[str, float]):
+        old_count, count = len(merged.events), len(events)
+        head = merged.same_events(events)
+        tail = merged.same_tail(events, head)
+        self.first_changed = head
+        self.old_of = [*range(head), *([-1] * (count - tail - head)), *range(old_count - tail, old_count)]
+        self.removed = range(head, old_count - tail)
+        self.decisions = merged.decisions
+        self.created: list[int] = []  # per old step: the order of the cluster it created, or -1
+        made = 0
+        for d in self.decisions:
+            self.created.append(made if d == -1 else -1)
+            made += d == -1
+        self.mate: list[_Cluster | None] = [None] * made
+        self.dirty: set[_Cluster] = set()
+        self.per_event, self.score, self.orders, self.first = merged.scores(old_count, idf)
+
+    def drop_removed(self) -> None:
+        """The clusters that events gone since the last merge joined are dirty."""
+        for r in self.removed:
+            d = self.decisions[r]
+            if d >= 0 and self.mate[d] is not None:
+                self.dirty.add(self.mate[d])  # type: ignore[arg-type]
+
+    def replayable(self, j: int, item: _Item, compatible: Mapping[_Period, tuple[_Period, ...]]) -> bool:
+        """Whether the event ``item``, the last merge's step ``j``, has the candidates it had then."""
+        dirty, mate, orders = self.dirty, self.mate, self.orders
+        if len(dirty) > _DIRTY_LIMIT:
+            return False
+        for k in range(self.first[j], self.first[j + 1]):
+            c = mate[orders[k]]
+            if c is None or c in dirty:
+                return False
+        if dirty:
+            slug, e, terms, _, _, period, _ = item
+            near = compatible[period]
+            for c in dirty:
+                if (c.period in near and not terms.isdisjoint(c.terms)
+                        and not (slug in c.slugs and e.value != c.best[1].value)):
+                    return False
+        return True
+
+    def decide(self, j: int) -> _Cluster | None:
+        """The cluster step ``j``'s event joins now (None: a new one), as the merge decides:
+        the highest score at or above the threshold, ties to the latest created."""
+        best_score = MERGE_THRESHOLD
+        best = -1
+        score, orders = self.score, self.orders
+        for k in range(self.first[j], self.first[j + 1]):
+            if score[k] > best_score or (score[k] == best_score and orders[k] > best):
+                best_score, best = score[k], orders[k]
+        return self.mate[best] if best >= 0 else None
+
+    def settle(self, j: int, cluster: _Cluster, *, created: bool) -> None:
+        """The event of step ``j`` (-1: new to this merge) joined ``cluster`` (or made it)."""
+        if j >= 0:
+            d = self.decisions[j]
+            if created and d == -1:
+                self.mate[self.created[j]] = cluster  # as last time: clean
+                return
+            if not created and d >= 0 and self.mate[d] is cluster:
+                return  # joined the cluster it joined last time: clean if it was (dirt stays)
+            if d >= 0 and self.mate[d] is not None:
+                self.dirty.add(self.mate[d])  # type: ignore[arg-type]  # the one it left
+        if cluster.period[2] <= _MERGE_RANK:  # a coarser one is never a candidate
+            self.dirty.add(cluster)
 
 
 _EXACT_LIMIT = 63  # terms summed as integers at most (each below 2**57: no overflow)

@@ -282,10 +282,25 @@ def test_clusters_of_a_busy_day_found_by_term_merge_as_a_scan_of_them_all(
     assert len(scanned) < sum(len(e) for _, e, _ in corpus)  # some merged
 
 
-def test_serve_merge_replays_the_last_builds_steps_while_the_events_before_are_the_same() -> None:
-    """Inside sitegen serve the merge replays the last build's candidates for the
-    events before the first that changed (scores computed again with the new idf);
-    every timeline equals a merge without a memo."""
+def _merge_state(memo) -> tuple:  # type: ignore[no-untyped-def]
+    """The steps a merge kept for the next (sitegen.events._Merged), term numbers as the terms."""
+    from sitegen import events
+
+    m = memo.state(events._MERGED, events._Merged)
+    names = m.terms
+
+    def groups(start, items) -> list[frozenset[str]]:  # type: ignore[no-untyped-def]
+        return [frozenset(names[t] for t in items[start[k]:start[k + 1]]) for k in range(len(start) - 1)]
+
+    return (list(m.decisions), groups(m.event_start, m.event_terms), m.candidate_start.tolist(), m.order.tolist(),
+            m.best.tolist(), m.bonus.tolist(), groups(m.shared_start, m.shared_terms))
+
+
+def test_serve_merge_replays_the_last_builds_steps_for_events_the_edit_left_alone() -> None:
+    """Inside sitegen serve the merge replays the last build's candidates for every event
+    of the last build whose candidates are as they were (scores computed again with the
+    new idf): before the edited article and after it; every timeline equals a merge
+    without a memo, and the steps kept for the next build equal a fresh merge's."""
     import random
 
     from sitegen import events
@@ -309,6 +324,9 @@ def test_serve_merge_replays_the_last_builds_steps_while_the_events_before_are_t
     def merged(per_article) -> int:
         got = merge_events(per_article, memo=memo)
         assert got == merge_events(per_article)
+        fresh = IdentityMemo()
+        merge_events(per_article, memo=fresh)
+        assert _merge_state(memo) == _merge_state(fresh)
         return memo.state(events._MERGED, events._Merged).replayed  # events replayed
 
     mergeable = sum(len(evs) for _, evs, _ in corpus)
@@ -320,21 +338,60 @@ def test_serve_merge_replays_the_last_builds_steps_while_the_events_before_are_t
     memo.get(corpus[0][2], events.sentence_terms)
     memo.sweep()
     assert merged(corpus) == mergeable
-    # The newest article analysed again (new objects, the same text: the same idf): the steps
-    # before it replayed, its own made afresh.
+    # The newest article analysed again (new objects, the same text: equal events): all replayed.
     slug, evs, ss = corpus[-1]
     corpus[-1] = (slug, [replace(e) for e in evs], tuple(replace(s) for s in ss))
-    assert merged(corpus) == mergeable - len(evs)
+    assert merged(corpus) == mergeable
     corpus[-1] = article(39, 3)  # edited: the weights move, the replay goes on while decisions hold
     assert merged(corpus) > 0
-    corpus[0] = article(0, 2)  # the oldest: nothing before it to replay
-    assert merged(corpus) == 0
+    corpus[0] = article(0, 2)  # the oldest: the events after it replay unless it touched them
+    assert merged(corpus) > 0
     for k in (20, 7, 33):
         corpus[k] = article(k, rnd.randint(1, 3))
-        assert merged(corpus) <= sum(len(evs) for _, evs, _ in corpus[:k])
+        merged(corpus)
     del corpus[12]
     merged(corpus)
     merged(corpus[:30] + [article(50, 2)] + corpus[30:])
+    for step in range(60):  # edits, additions, removals and moves at random, each checked as above
+        k = rnd.randrange(len(corpus))
+        what = rnd.random()
+        if what < 0.5:
+            corpus[k] = article(int(corpus[k][0][1:]), rnd.randint(0, 3))
+        elif what < 0.65 and len(corpus) > 20:
+            del corpus[k]
+        elif what < 0.8:
+            corpus.insert(k, article(100 + step, rnd.randint(1, 3)))
+        else:
+            corpus.insert(rnd.randrange(len(corpus)), corpus.pop(k))
+        merged(corpus)
+
+
+def test_serve_merge_replays_most_of_a_large_corpus_after_one_edit() -> None:
+    """One article edited in the middle of 200: the events after it are replayed too,
+    but for those near the edited ones in date and wording."""
+    import random
+
+    from sitegen import events
+    from sitegen.cache import IdentityMemo
+
+    rnd = random.Random(11)
+    words = [f"word{i}" for i in range(400)]
+
+    def article(k: int) -> tuple[str, list[Event], tuple[Sentence, ...]]:
+        evs, ss = [], []
+        for j in range(3):
+            text = " ".join(rnd.sample(words, 6))
+            evs.append(ev(f"s{j + 1}", text, f"2024-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"))
+            ss.append(sent(f"s{j + 1}", text))
+        return (f"a{k:03d}", evs, tuple(ss))
+
+    corpus = [article(k) for k in range(200)]
+    memo = IdentityMemo()
+    merge_events(corpus, memo=memo)
+    corpus[100] = article(100)
+    assert merge_events(corpus, memo=memo) == merge_events(corpus)
+    replayed = memo.state(events._MERGED, events._Merged).replayed
+    assert replayed >= 600 - 3 - 30, replayed  # was 300: the events before the edited article's only
 
 
 def test_serve_merge_stops_replaying_once_a_decision_changes() -> None:
