@@ -794,9 +794,11 @@ class ProjectBuilder:
         on save): nothing is written to the output; the cache is filled.  The next
         build finds it all done if the files are as they were here, else does it.
         """
+        from .build import gc_paused
         from .config import ConfigError, load_config
 
-        with self.lock:
+        # No automatic full collection in an edit's preparation either (see gc_paused).
+        with self.lock, gc_paused():
             spare = self.memory.dicts.get("site-spare", {}).get("next")
             if self.last is None or spare is None:
                 return
