@@ -535,7 +535,8 @@ def _shelf(shelves: dict[_Period, _Shelf], period: _Period) -> _Shelf:
 
 
 class _Merged:
-    """The steps of the last merge (``sitegen serve``), to replay while nothing before changed.
+    """The steps of the last merge (``sitegen serve``), to replay where an edit changed
+    nothing an event is compared with (see :class:`_Replay`).
 
     Per event, in merge order: the event as compared (slug, event, terms, corpus
     actors), the idf terms of its sentence, its candidates (the clusters that

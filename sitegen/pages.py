@@ -182,7 +182,7 @@ def actor_chip(actor: Actor) -> dict[str, Any]:
 
     Not its counts: they change with every mention added anywhere, and would change
     every page that merely names the actor (an edit naming the WHO once more made
-    180 article pages and 110 actor pages again at 1,000 articles, for the same bytes).
+    182 article pages and 109 actor pages again at 1,000 articles, for the same bytes).
     The actor index shows the counts (:func:`actor_summary`).
     """
     return {"id": actor.id, "name": actor.name, "type": actor.type, "role": actor.role, "path": actor_path(actor.id)}
@@ -478,12 +478,13 @@ class _Refs:
 def _article_page(renderer: Renderer, a: Analysis, links: Sequence[MentionLink], names: dict[str, Actor],
                   wpm: int, refs: _Refs | None = None, chips: _Chips | None = None) -> Any:
     path = article_path(a.article.slug)
+    chips = chips if chips is not None else _Chips(names)
     ids = refs.get(path, links) if refs is not None else None
     if ids is None:
         ids = tuple(dict.fromkeys(link.actor for link in links))
         if refs is not None:
             refs.put(path, (links,), ids)
-    linked = tuple(map((chips if chips is not None else _Chips(names)).__getitem__, ids))
+    linked = tuple(map(chips.__getitem__, ids))
 
     def article_page() -> dict[str, Any]:
         ctx = article_context(a, wpm, links)
@@ -499,8 +500,8 @@ def _article_page(renderer: Renderer, a: Analysis, links: Sequence[MentionLink],
 
 
 def _actor_page(renderer: Renderer, actor: Actor, briefing: Briefing, names: dict[str, Actor],
-                events: Sequence[TimelineEvent], texts: _SentenceTexts, refs: _Refs | None = None,
-                chips: _Chips | None = None) -> Any:
+                events: Sequence[TimelineEvent], texts: _SentenceTexts, chips: _Chips,
+                refs: _Refs | None = None) -> Any:
     """An actor's page: its context (roles, quotes, articles, events) is built only
     when one of the objects it reads changed (with the render cache)."""
     path = actor_path(actor.id)
@@ -517,7 +518,6 @@ def _actor_page(renderer: Renderer, actor: Actor, briefing: Briefing, names: dic
     ids, slugs = found
     # The actor, its events, the actors it names (related, its events': their chips), the
     # analyses of its articles, roles, quotes and events' sources.
-    chips = chips if chips is not None else _Chips(names)
     dependencies = (actor, *events, *map(chips.__getitem__, ids), *map(briefing._by_slug.get, slugs))
 
     # Keyed on it and rendered from it: built once.
@@ -527,7 +527,7 @@ def _actor_page(renderer: Renderer, actor: Actor, briefing: Briefing, names: dic
 
 def _timeline_page(renderer: Renderer, tp: Page, first: bool, briefing: Briefing, names: dict[str, Actor],
                    total: int, background: Sequence[TimelineEvent], start: Any, undated: Sequence[Analysis],
-                   chips: _Chips | None = None) -> Any:
+                   chips: _Chips) -> Any:
     """A page of the timeline; its context is built only when what it reads changed
     (with the render cache): its events and the background on the first page, their
     sources' articles and their actors, the corpus's event count, first date and
@@ -539,8 +539,7 @@ def _timeline_page(renderer: Renderer, tp: Page, first: bool, briefing: Briefing
     # Later pages show neither the event count nor the background (which the first date dates).
     dependencies = (tp.pager, first, total if first else total > KEY_DATES_FROM, start if first else None,
                     *shown, None,
-                    *map((chips if chips is not None else _Chips(names)).__getitem__,
-                         (i for e in shown for i in e.actors)), None,
+                    *map(chips.__getitem__, (i for e in shown for i in e.actors)), None,
                     *(analysis(s.article) for e in shown for s in e.sources), None, *(undated if first else ()))
     # Keyed on it and rendered from it: built once.
     context = _once(lambda: dict(section="timeline", pager=tp.pager,
@@ -636,7 +635,7 @@ def render_site(config: Config, briefing: Briefing, cache: PageCache | None = No
     texts = _SentenceTexts(_AnalysisLookup(briefing))
     for actor in briefing.actors:
         files.add(actor_path(actor.id), _actor_page(renderer, actor, briefing, names, events_of.get(actor.id, ()),
-                                                    texts, refs, chips), f"actor {actor.name!r}")
+                                                    texts, chips, refs), f"actor {actor.name!r}")
 
     # Above pages.events_per_page events the timeline is split by year (a long year continues).
     main_events = [e for e in briefing.timeline if not e.background]
